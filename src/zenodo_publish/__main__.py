@@ -1,0 +1,5 @@
+import sys
+
+from zenodo_publish.cli import main
+
+sys.exit(main())

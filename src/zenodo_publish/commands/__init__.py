@@ -1,0 +1,1 @@
+"""One module per CLI subcommand; see ``zenodo_publish.cli``."""
