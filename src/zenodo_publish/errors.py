@@ -170,6 +170,20 @@ class IntegrityError(ZenodoError):
     title = "Upload verification failed"
 
 
+class PublishOutcomeUnknown(ZenodoError):
+    """A publish timed out or answered 5xx: it may or may not have happened. Never repeated
+    blindly; the caller re-reads the record and reconciles (SPEC §5.5)."""
+
+    title = "Publish outcome unknown"
+
+    def __init__(
+        self, message: str, *, record_id: str, status: int | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.record_id = record_id
+        self.status = status
+
+
 # --- decisions the tool refuses to take ------------------------------------------------------
 
 

@@ -1,0 +1,222 @@
+"""The interface the sync engine talks to, and the data it gets back.
+
+Two implementations: :mod:`.rdm` (InvenioRDM records API, the default, works on any InvenioRDM
+site) and :mod:`.legacy` (Zenodo's deposit API, ``api: legacy``). Both return the same
+:class:`RemoteRecord`, with ``metadata`` in the backend's own shape (RDM ``metadata`` or legacy
+``metadata``): the metadata layer converts and normalises it, this layer does not.
+
+Request economy is part of the contract: every read returns the file entries from the record's
+own JSON, so locating and comparing never costs a separate file listing, and no method makes a
+GET the caller did not ask for (documented per method in each implementation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Literal, Protocol, TypeVar
+
+from zenodo_publish.errors import FieldError, UnexpectedResponseError
+
+T = TypeVar("T")
+
+FileStatus = Literal["completed", "pending"]
+
+#: ``progress(key, bytes_sent, total_bytes)``, called from upload threads as bytes go out.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file as Zenodo holds it. ``md5`` is bare lower-case hex; ``md5`` (and possibly
+    ``size``) are None while the file is pending (initialised but not committed)."""
+
+    key: str
+    size: int | None
+    md5: str | None
+    status: FileStatus = "completed"
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    """A draft or a published record as read from Zenodo.
+
+    ``is_published``: this id is (also) a published record. ``is_draft``: what was read is a
+    draft (a new draft, a new-version draft, or the edit draft of a published record).
+    ``files_locked``: the files cannot change here (a published record, or its edit draft);
+    changed files need a new version. ``version_index``/``is_latest`` are None where the API
+    does not say (legacy). ``field_errors`` holds the ``errors`` an RDM draft save returns
+    instead of failing. In records from searches and version lists (``find_drafts``,
+    ``list_versions``) ``files`` may be empty even when the record has files: read the record
+    before comparing files.
+    """
+
+    id: str
+    concept_id: str | None
+    doi: str | None
+    concept_doi: str | None
+    is_published: bool
+    is_draft: bool
+    files_locked: bool
+    version: str | None
+    version_index: int | None
+    is_latest: bool | None
+    metadata: dict[str, Any]
+    access: dict[str, Any] | None
+    files: Mapping[str, RemoteFile]
+    html_url: str | None
+    field_errors: tuple[FieldError, ...]
+    raw: dict[str, Any]
+
+    @property
+    def pending_files(self) -> tuple[str, ...]:
+        return tuple(k for k, f in self.files.items() if f.status != "completed")
+
+
+@dataclass(frozen=True)
+class UploadSpec:
+    """One file to upload: its key on Zenodo, its size and md5 (bare hex, as hashed locally)
+    and a callable that opens it for reading. The callable is called again for a retry."""
+
+    key: str
+    size: int
+    md5: str
+    open: Callable[[], IO[bytes]]
+
+
+class Backend(Protocol):
+    """What the sync engine needs from Zenodo. All ids are strings."""
+
+    name: str  # "rdm" | "legacy"
+
+    def read(self, record_id: str) -> RemoteRecord | None:
+        """The open draft of ``record_id`` if there is one, else the published record; None
+        when neither exists. The cheapest way to locate a record."""
+        ...
+
+    def read_draft(self, record_id: str) -> RemoteRecord | None:
+        """The open draft (new, new-version or edit draft), or None when no draft is open."""
+        ...
+
+    def read_record(self, record_id: str) -> RemoteRecord | None:
+        """The published record, or None when it was never published (404) or is gone (410)."""
+        ...
+
+    def read_latest(self, record_id: str) -> RemoteRecord:
+        """The latest published version of ``record_id``'s concept (any version id works).
+        Call it only when ``is_latest`` is not already True on what was read."""
+        ...
+
+    def list_versions(self, record_id: str) -> list[RemoteRecord]:
+        """The published versions of the concept, newest first."""
+        ...
+
+    def find_drafts(self, query: str) -> list[RemoteRecord]:
+        """The caller's unpublished drafts matching ``query`` (Zenodo search syntax, e.g.
+        ``parent.id:123`` or a quoted repository URL), newest first. The search index may lag
+        a just-created draft by a second or so."""
+        ...
+
+    def create_draft(self, body: dict[str, Any]) -> RemoteRecord:
+        """Create a new draft (a new concept). Never retried on 5xx/timeouts: on such an error
+        find the draft (by the marker in ``body``) before creating another."""
+        ...
+
+    def update_draft(self, record_id: str, body: dict[str, Any]) -> RemoteRecord:
+        """Replace the draft's metadata wholesale. RDM reports invalid fields in
+        ``field_errors`` rather than failing; check them before publishing."""
+        ...
+
+    def edit(self, record_id: str) -> RemoteRecord:
+        """Open (or return the existing) edit draft of a published record. Files stay locked."""
+        ...
+
+    def new_version(self, record_id: str, *, import_files: bool = True) -> RemoteRecord:
+        """Open, or return the existing, new-version draft of the concept, with the previous
+        version's files imported server-side (legacy always imports). Safe to call again."""
+        ...
+
+    def import_files(self, draft_id: str) -> Mapping[str, RemoteFile]:
+        """Copy the previous version's files into an empty new-version draft."""
+        ...
+
+    def delete_file(self, draft_id: str, key: str) -> None: ...
+
+    def upload_files(
+        self,
+        draft_id: str,
+        files: Sequence[UploadSpec],
+        *,
+        parallel: int = 1,
+        progress: ProgressCallback | None = None,
+    ) -> list[RemoteFile]:
+        """Upload ``files`` (keys not yet in the draft, or overwritten where the API allows),
+        verify status, size and md5 of each, and return what Zenodo stored, in input order.
+        A file Zenodo stored wrongly is deleted again and :class:`IntegrityError` raised."""
+        ...
+
+    def discard(self, record_id: str) -> None:
+        """Delete a new draft, or discard the edit draft of a published record."""
+        ...
+
+    def publish(self, draft_id: str) -> RemoteRecord:
+        """Publish. Never retried on 5xx or timeout: raises :class:`PublishOutcomeUnknown`
+        and the caller re-reads the record to find out what happened."""
+        ...
+
+    def reserve_doi(self, draft_id: str) -> RemoteRecord:
+        """Reserve the DOI of a draft before publishing (RDM only)."""
+        ...
+
+
+# --- strict reading of server answers, shared by both backends --------------------------------
+
+
+def require(data: Mapping[str, Any], field: str, call: str) -> Any:
+    if field not in data or data[field] is None:
+        raise UnexpectedResponseError(
+            f"{call}: Zenodo's answer has no {field!r} field",
+            hint="the server does not speak the API version zenodo-publish expects; check the "
+            "endpoint URL (it must end in /api) and the api setting (rdm or legacy)",
+        )
+    return data[field]
+
+
+def require_type(data: Mapping[str, Any], field: str, kind: type[T], call: str) -> T:
+    value = require(data, field, call)
+    if not isinstance(value, kind):
+        raise UnexpectedResponseError(
+            f"{call}: field {field!r} in Zenodo's answer is a {type(value).__name__}, "
+            f"expected a {kind.__name__}"
+        )
+    return value
+
+
+def optional_str(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def md5_hex(checksum: Any, call: str) -> str | None:
+    """Bare hex md5 from ``md5:<hex>`` or bare ``<hex>``; None when absent. Any other
+    algorithm is refused: comparing it with a local md5 would re-upload forever."""
+    if checksum is None or checksum == "":
+        return None
+    text = str(checksum)
+    algo, sep, value = text.partition(":")
+    if not sep:
+        return text.lower()
+    if algo.lower() != "md5":
+        raise UnexpectedResponseError(
+            f"{call}: checksum {text!r} is not an md5; zenodo-publish compares md5 only"
+        )
+    return value.lower()
+
+
+def int_or_none(value: Any, field: str, call: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UnexpectedResponseError(f"{call}: {field} is {value!r}, expected an integer")
+    return value

@@ -1,0 +1,155 @@
+"""Pieces both backends use to upload: a counting, hashing body stream, verification of what
+Zenodo stored, and bounded parallelism."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import IO, TypeVar
+
+from zenodo_publish.errors import IntegrityError
+from zenodo_publish.zenodo.backend import ProgressCallback, RemoteFile, UploadSpec
+
+log = logging.getLogger("zenodo_publish.http")
+
+T = TypeVar("T")
+
+#: Report progress at most once per this many bytes (plus once at the end of each file).
+PROGRESS_STEP = 8 * 1024 * 1024
+
+
+class UploadStream:
+    """The body of one upload: reads ``spec`` in the chunks the HTTP stack asks for (memory
+    stays flat), counts and hashes what is sent, reports progress. ``len()`` is the declared
+    size so the request carries a Content-Length, which Zenodo checks against the body."""
+
+    def __init__(self, spec: UploadSpec, progress: ProgressCallback | None) -> None:
+        self.spec = spec
+        self._file: IO[bytes] = spec.open()
+        self._progress = progress
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self.sent = 0
+        self._reported = 0
+
+    def __len__(self) -> int:
+        return self.spec.size
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._file.read(size)
+        if chunk:
+            self._md5.update(chunk)
+            self.sent += len(chunk)
+            if self.sent > self.spec.size:
+                raise IntegrityError(
+                    f"{self.spec.key}: the local file grew while it was being uploaded "
+                    f"(more than the {self.spec.size} bytes hashed before)",
+                    hint="do not change files while zenodo-publish runs; run again",
+                )
+        elif self.sent < self.spec.size:
+            raise IntegrityError(
+                f"{self.spec.key}: the local file shrank while it was being uploaded "
+                f"({self.sent} of {self.spec.size} bytes)",
+                hint="do not change files while zenodo-publish runs; run again",
+            )
+        if self._progress is not None and (
+            self.sent - self._reported >= PROGRESS_STEP
+            or (self.sent == self.spec.size and self._reported != self.sent)
+        ):
+            self._reported = self.sent
+            self._progress(self.spec.key, self.sent, self.spec.size)
+        return chunk
+
+    def close(self) -> None:
+        self._file.close()
+
+    def check_sent(self) -> None:
+        """After a successful send: the bytes that went out are the bytes that were hashed."""
+        digest = self._md5.hexdigest()
+        if self.sent != self.spec.size or digest != self.spec.md5.lower():
+            raise IntegrityError(
+                f"{self.spec.key}: the file sent ({self.sent} bytes, md5 {digest}) differs from "
+                f"the file planned ({self.spec.size} bytes, md5 {self.spec.md5}); it changed on "
+                "disk during the run",
+                hint="do not change files while zenodo-publish runs; run again",
+            )
+
+
+class StreamOpener:
+    """A re-openable body: each call opens a fresh :class:`UploadStream`; the last one opened
+    is kept so the caller can check what was actually sent."""
+
+    def __init__(self, spec: UploadSpec, progress: ProgressCallback | None) -> None:
+        self.spec = spec
+        self.progress = progress
+        self.last: UploadStream | None = None
+
+    def __call__(self) -> UploadStream:
+        self.last = UploadStream(self.spec, self.progress)
+        return self.last
+
+    def check_sent(self) -> None:
+        if self.last is None:
+            raise IntegrityError(f"{self.spec.key}: nothing was sent")
+        self.last.check_sent()
+
+
+def stored_mismatch(spec: UploadSpec, stored: RemoteFile) -> str | None:
+    """Why what Zenodo stored is not what we sent, or None when it matches."""
+    problems = []
+    if stored.status != "completed":
+        problems.append(f"status is {stored.status!r}, not 'completed'")
+    if stored.size != spec.size:
+        problems.append(f"size is {stored.size}, sent {spec.size}")
+    if stored.md5 != spec.md5.lower():
+        problems.append(f"md5 is {stored.md5}, sent {spec.md5.lower()}")
+    return "; ".join(problems) or None
+
+
+def integrity_error(spec: UploadSpec, problem: str, call: str) -> IntegrityError:
+    return IntegrityError(
+        f"{spec.key}: Zenodo stored something other than what was sent ({problem}) after "
+        f"{call}; the file was removed from the draft again",
+        hint="run again to upload it anew; if it keeps failing, the network or Zenodo is "
+        "corrupting the transfer",
+    )
+
+
+def run_bounded(
+    items: Sequence[UploadSpec], work: Callable[[UploadSpec], T], parallel: int
+) -> list[T]:
+    """``work(item)`` for each item with at most ``parallel`` at a time; results in input
+    order. On the first failure no further item starts; the running ones finish, then the
+    first error is raised."""
+    if parallel <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    stop = threading.Event()
+
+    def guarded(item: UploadSpec) -> T | None:
+        if stop.is_set():
+            return None
+        return work(item)
+
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="upload") as pool:
+        futures: list[Future[T | None]] = [pool.submit(guarded, item) for item in items]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.done() and f.exception() is not None for f in futures):
+            stop.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            failed = [
+                error for f in futures if not f.cancelled() and (error := f.exception()) is not None
+            ]
+            for other in failed[1:]:
+                log.debug("a parallel upload also failed: %s", other)
+            raise failed[0]
+    results: list[T] = []
+    for future in futures:
+        value = future.result()
+        if value is None:
+            raise RuntimeError("an upload was skipped although none failed")
+        results.append(value)
+    return results
