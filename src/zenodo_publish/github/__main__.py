@@ -1,0 +1,3 @@
+from zenodo_publish.github.entrypoint import run
+
+run()

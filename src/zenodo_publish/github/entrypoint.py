@@ -1,0 +1,205 @@
+"""The container action's entrypoint: ``python -m zenodo_publish.github``.
+
+mask secrets → parse inputs → read the event → decide the policy → run the engine → outputs,
+step summary, commit-back. One handler at the top turns a :class:`ZenodoPublishError` into a
+one-line ``::error::``, a Markdown explanation in the step summary and the error's exit code;
+tracebacks only with ``RUNNER_DEBUG=1`` (the runner sets it on "re-run with debug logging").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from zenodo_publish.errors import ManifestError, UsageError, ZenodoPublishError
+from zenodo_publish.github import git
+from zenodo_publish.github.engine import Engine, EngineRequest, unwired_engine
+from zenodo_publish.github.inputs import ActionInputs, parse_inputs, read_secrets
+from zenodo_publish.github.outputs import ActionOutputs, CommitOutcome, OutputWriter
+from zenodo_publish.github.policy import Decision, decide, read_trigger
+from zenodo_publish.github.settings import ReadSettings, read_manifest_policy
+from zenodo_publish.github.summary import SummaryWriter, render_failure, render_result
+from zenodo_publish.github.workflow import Workflow
+from zenodo_publish.sync.result import RunResult
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 1
+
+
+def main(
+    environ: Mapping[str, str] = os.environ,
+    *,
+    engine: Engine = unwired_engine,
+    read_settings: ReadSettings = read_manifest_policy,
+    git_remote: str | None = None,
+    stream: TextIO | None = None,
+) -> int:
+    """Run the action. ``git_remote`` overrides where commit-back pushes (tests use a file://
+    bare repository); by default the repository URL with the ``github_token`` in a header, or
+    the checkout's ``origin`` and its persisted credentials when no token is given."""
+    log = Workflow(stream)
+    debug = environ.get("RUNNER_DEBUG", "") == "1"
+    working_directory = "."
+    try:
+        # Masks before anything else is printed, even before an input error can be reported.
+        for secret in read_secrets(environ):
+            log.add_mask(secret)
+        github_token = environ.get("INPUT_GITHUB_TOKEN", "").strip()
+        if github_token:
+            log.mask_all(git.derived_secrets(github_token))
+        inputs = parse_inputs(environ)
+        working_directory = inputs.working_directory
+        return _run(environ, inputs, log, engine, read_settings, git_remote)
+    except ZenodoPublishError as error:
+        if debug:
+            log.echo("".join(traceback.format_exception(error)))
+        if isinstance(error, ManifestError):
+            for problem in error.problems:
+                log.problem(problem, base=working_directory)
+        log.failure(error)
+        _append_summary(environ, render_failure(error, base=working_directory), log)
+        return error.exit_code
+    except KeyboardInterrupt:
+        log.error("interrupted", title="zenodo-publish interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a bug must still reach the log redacted, not raw
+        log.error(f"{type(error).__name__}: {error}", title="zenodo-publish internal error")
+        log.echo("".join(traceback.format_exception(error)))
+        return EXIT_INTERNAL
+
+
+def _run(
+    environ: Mapping[str, str],
+    inputs: ActionInputs,
+    log: Workflow,
+    engine: Engine,
+    read_settings: ReadSettings,
+    git_remote: str | None,
+) -> int:
+    workspace, repo_root = _directories(environ, inputs)
+    manifest_path = repo_root / inputs.manifest
+    trigger = read_trigger(environ)
+
+    with log.group("Zenodo Publish: settings and trigger policy"):
+        settings = read_settings(manifest_path, repo_root)
+        decision = decide(trigger, inputs, settings)
+        log.echo(f"event: {trigger.event_name}; mode: {decision.mode}")
+        for reason in decision.reasons:
+            log.echo(f"- {reason}")
+    for notice in decision.notices:
+        log.notice(notice, title="Zenodo Publish")
+
+    request = EngineRequest(
+        mode=decision.mode,
+        manifest_path=manifest_path,
+        repo_root=repo_root,
+        zenodo_token=inputs.zenodo_token,
+        endpoint=inputs.endpoint,
+        api=inputs.api,
+        may_publish=decision.may_publish,
+        version=decision.version,
+        dry_run=inputs.dry_run,
+        parallel_uploads=inputs.parallel_uploads,
+    )
+    with log.group(f"Zenodo Publish: {decision.mode}"):
+        result = engine(request)
+        if result.messages:
+            log.echo_untrusted("\n".join(result.messages))
+
+    writer = _output_writer(environ, log)
+    outputs = ActionOutputs.build(result).as_strings()
+    if writer is not None:
+        writer.set_many({k: v for k, v in outputs.items() if k not in ("committed", "commit_sha")})
+
+    commit = CommitOutcome()
+    try:
+        if decision.commit and result.record_file:
+            with log.group("Zenodo Publish: commit the record file"):
+                commit = _commit_back(
+                    environ, inputs, decision, result, workspace, repo_root, log, git_remote
+                )
+    finally:
+        if writer is not None:
+            writer.set("committed", commit.committed)
+            writer.set("commit_sha", commit.sha)
+    _append_summary(environ, render_result(result, reasons=decision.reasons, commit=commit), log)
+    return 0
+
+
+def _directories(environ: Mapping[str, str], inputs: ActionInputs) -> tuple[Path, Path]:
+    workspace = Path(environ.get("GITHUB_WORKSPACE", "").strip() or Path.cwd()).resolve()
+    repo_root = (workspace / inputs.working_directory).resolve()
+    if not repo_root.is_relative_to(workspace):
+        raise UsageError(
+            f"input `working_directory` ({inputs.working_directory}) leaves the workspace",
+            hint="give a path inside the repository, relative to its root",
+        )
+    if not repo_root.is_dir():
+        raise UsageError(
+            f"input `working_directory` ({inputs.working_directory}) is not a directory",
+            hint="check the path, and that actions/checkout ran before this step",
+        )
+    return workspace, repo_root
+
+
+def _commit_back(
+    environ: Mapping[str, str],
+    inputs: ActionInputs,
+    decision: Decision,
+    result: RunResult,
+    workspace: Path,
+    repo_root: Path,
+    log: Workflow,
+    git_remote: str | None,
+) -> CommitOutcome:
+    assert decision.branch is not None, "decide() only allows a commit with a target branch"
+    assert result.record_file is not None
+    server_url = environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
+    remote = git_remote
+    if remote is None:
+        repository = environ.get("GITHUB_REPOSITORY", "").strip()
+        if inputs.github_token and not repository:
+            raise UsageError("GITHUB_REPOSITORY is not set: cannot tell where to push")
+        remote = git.remote_url(server_url, repository) if inputs.github_token else "origin"
+    request = git.CommitRequest(
+        repo_dir=repo_root,
+        record_file=result.record_file,
+        branch=decision.branch,
+        message=inputs.commit_message,
+        workspace=workspace,
+        remote=remote,
+        token=inputs.github_token,
+        server_url=server_url,
+        required=inputs.commit == "true",
+    )
+    try:
+        return git.commit_record_file(request, log=log.echo)
+    finally:
+        git.restore_ownership(repo_root, [repo_root / result.record_file])
+
+
+def _output_writer(environ: Mapping[str, str], log: Workflow) -> OutputWriter | None:
+    path = environ.get("GITHUB_OUTPUT", "").strip()
+    if not path:
+        log.warning("GITHUB_OUTPUT is not set: the action's outputs are not written")
+        return None
+    return OutputWriter(path)
+
+
+def _append_summary(environ: Mapping[str, str], markdown: str, log: Workflow) -> None:
+    path = environ.get("GITHUB_STEP_SUMMARY", "").strip()
+    if not path:
+        return
+    try:
+        SummaryWriter(path).append(markdown)
+    except OSError as error:
+        # The summary is a report, not the result: the run's outcome must not change with it.
+        log.warning(f"cannot write the step summary: {error}")
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,417 @@
+"""Commit-back (SPEC §6 Git): commit the record file and push it, from inside the container.
+
+- ``safe.directory`` names the workspace only, on each command line: the workspace belongs to
+  the runner user while the container runs as root, and git refuses such repositories
+  (CVE-2022-24765) unless told; ``*`` would trust every repository in the container.
+- The bot identity is given per command (``-c user.name``/``-c user.email``), never configured.
+- Only the record file is staged and committed (``commit -- <file>``); nothing changed, no commit.
+- Branch runs commit on HEAD and push ``HEAD:refs/heads/<branch>``; a non-fast-forward is
+  fetched, rebased and retried. Runs whose HEAD is not the target branch (tag and release runs
+  check out a detached tag) build the commit on the fetched tip of the target branch with git
+  plumbing (three-way merge of the one file, temporary index), so the workspace and its HEAD
+  stay exactly as the checkout left them.
+- A ``github_token`` travels only as ``-c http.<server>/.extraheader=...`` on the command line:
+  never in ``.git/config``, never in a URL, and every line git prints is redacted.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from zenodo_publish.errors import GitError
+from zenodo_publish.github.outputs import CommitOutcome
+from zenodo_publish.redact import redact, register_secret
+
+BOT_NAME: Final = "github-actions[bot]"
+BOT_EMAIL: Final = "41898282+github-actions[bot]@users.noreply.github.com"
+RETRIES: Final = 3
+
+_Say = Callable[[str], None]
+
+_PROTECTED = re.compile(r"GH006|protected branch|refusing to allow", re.IGNORECASE)
+_NON_FAST_FORWARD = re.compile(r"non-fast-forward|fetch first|\(stale info\)", re.IGNORECASE)
+_FORBIDDEN = re.compile(
+    r"Permission to .* denied|The requested URL returned error: 403|HTTP 403|"
+    r"Write access to repository not granted",
+    re.IGNORECASE,
+)
+
+
+def auth_header(token: str) -> str:
+    """The header ``actions/checkout`` itself uses for HTTPS git with a token."""
+    encoded = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    return f"AUTHORIZATION: basic {encoded}"
+
+
+def derived_secrets(token: str) -> list[str]:
+    """Secrets derived from ``token`` that could appear in output: its base64 header form."""
+    return [base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")]
+
+
+def remote_url(server_url: str, repository: str) -> str:
+    """``https://github.com/owner/repo.git`` (no credentials: they go in a header)."""
+    return f"{server_url.rstrip('/')}/{repository}.git"
+
+
+@dataclass(frozen=True)
+class CommitRequest:
+    """What to commit where. ``record_file`` is relative to ``repo_dir``."""
+
+    repo_dir: Path
+    record_file: str
+    branch: str
+    message: str
+    workspace: Path
+    remote: str = "origin"  # a remote name (persisted checkout credentials) or a URL
+    token: str | None = None
+    server_url: str = "https://github.com"
+    required: bool = False  # `commit: true` was given: an ignored record file is an error
+    retries: int = RETRIES
+
+
+@dataclass
+class GitResult:
+    returncode: int
+    stdout: str  # redacted
+    stderr: str  # redacted
+    raw_stdout: str = field(repr=False, default="")
+
+
+class Git:
+    """Runs git in one repository with the safe-directory, identity and auth options."""
+
+    def __init__(
+        self,
+        repo_dir: Path,
+        *,
+        workspace: Path,
+        token: str | None = None,
+        server_url: str = "https://github.com",
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.repo_dir = repo_dir
+        self.workspace = workspace
+        self.token = token
+        self.server_url = server_url.rstrip("/")
+        if token:
+            register_secret(token)
+            for secret in derived_secrets(token):
+                register_secret(secret)
+        env = dict(os.environ if environ is None else environ)
+        # English messages (we classify push rejections by text) and never an interactive
+        # credential prompt, which would hang the job until its timeout.
+        env.update({"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"})
+        self.env = env
+        #: Every command line run, unredacted (tests assert on it; never printed).
+        self.history: list[list[str]] = []
+
+    def _base(self, *, network: bool) -> list[str]:
+        args = ["git", "-c", f"safe.directory={self.workspace}"]
+        if self.repo_dir.resolve() != self.workspace.resolve():
+            args += ["-c", f"safe.directory={self.repo_dir}"]
+        args += ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
+        if network and self.token:
+            key = f"http.{self.server_url}/.extraheader"
+            # The empty value first resets the header actions/checkout may have persisted for
+            # the same URL: two Authorization headers make GitHub answer 400.
+            args += ["-c", f"{key}=", "-c", f"{key}={auth_header(self.token)}"]
+        return args
+
+    def run(
+        self,
+        *args: str,
+        network: bool = False,
+        check: bool = True,
+        input_text: str | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> GitResult:
+        command = [*self._base(network=network), *args]
+        self.history.append(command)
+        env = self.env if extra_env is None else {**self.env, **extra_env}
+        try:
+            completed = subprocess.run(
+                command,
+                cwd=self.repo_dir,
+                env=env,
+                input=input_text,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as error:
+            raise GitError(
+                f"cannot run git: {error}", hint="the action's image must have git installed"
+            ) from error
+        result = GitResult(
+            completed.returncode,
+            redact(completed.stdout),
+            redact(completed.stderr),
+            raw_stdout=completed.stdout,
+        )
+        if check and result.returncode != 0:
+            raise GitError(
+                f"`git {args[0]}` failed (exit {result.returncode}): "
+                f"{result.stderr.strip() or result.stdout.strip()}"
+            )
+        return result
+
+    def out(self, *args: str, network: bool = False) -> str:
+        return self.run(*args, network=network).raw_stdout.strip()
+
+
+def commit_record_file(
+    request: CommitRequest, *, environ: Mapping[str, str] | None = None, log: _Say | None = None
+) -> CommitOutcome:
+    """Commit and push the record file. Returns whether a commit reached the remote, and its
+    sha. Raises :class:`GitError` with what to change when the push is refused."""
+    say = log or (lambda _line: None)
+    git = Git(
+        request.repo_dir,
+        workspace=request.workspace,
+        token=request.token,
+        server_url=request.server_url,
+        environ=environ,
+    )
+    _check_repository(git)
+    path = request.repo_dir / request.record_file
+    if not path.is_file():
+        say(f"no record file at {request.record_file}: nothing to commit")
+        return CommitOutcome(False, None, request.branch)
+    if git.run("check-ignore", "-q", "--", request.record_file, check=False).returncode == 0:
+        message = f"the record file {request.record_file} is ignored by .gitignore"
+        hint = "un-ignore it so the record identifiers are kept, or set `commit: false`"
+        if request.required:
+            raise GitError(message, hint=hint)
+        say(f"{message}: not committed ({hint})")
+        return CommitOutcome(False, None, request.branch)
+    prefix = git.out("rev-parse", "--show-prefix")
+    repo_path = (Path(prefix) / request.record_file).as_posix() if prefix else request.record_file
+    current = git.run("symbolic-ref", "-q", "--short", "HEAD", check=False).raw_stdout.strip()
+    if current == request.branch:
+        return _commit_on_branch(git, request, say)
+    say(
+        f"HEAD is {'on ' + current if current else 'detached'}: committing on top of "
+        f"`{request.branch}` fetched from the remote"
+    )
+    return _commit_on_fetched_tip(git, request, repo_path, say)
+
+
+def _check_repository(git: Git) -> None:
+    result = git.run("rev-parse", "--is-inside-work-tree", check=False)
+    if result.returncode != 0 or result.stdout.strip() != "true":
+        raise GitError(
+            f"{git.repo_dir} is not a git work tree: {result.stderr.strip()}",
+            hint="check out the repository with actions/checkout before this step, or set "
+            "`commit: false`",
+        )
+
+
+def _commit_on_branch(git: Git, request: CommitRequest, say: _Say) -> CommitOutcome:
+    git.run("add", "--", request.record_file)
+    if (
+        git.run("diff", "--cached", "--quiet", "--", request.record_file, check=False).returncode
+        == 0
+    ):
+        say(f"{request.record_file} unchanged: no commit")
+        return CommitOutcome(False, None, request.branch)
+    # --no-verify: the repository's own hooks are for its developers, not for the bot's
+    # one-file commit, and may not even run in this image.
+    git.run("commit", "--quiet", "--no-verify", "-m", request.message, "--", request.record_file)
+    for attempt in range(request.retries + 1):
+        rejection = _push(git, request, "HEAD")
+        if rejection is None:
+            sha = git.out("rev-parse", "HEAD")
+            say(f"pushed {sha[:12]} to {request.branch}")
+            return CommitOutcome(True, sha, request.branch)
+        if attempt == request.retries:
+            break
+        say(f"{request.branch} moved on the remote: fetching and rebasing (retry {attempt + 1})")
+        _fetch(git, request)
+        rebased = git.run("rebase", "--autostash", "--quiet", "FETCH_HEAD", check=False)
+        if rebased.returncode != 0:
+            git.run("rebase", "--abort", check=False)
+            raise GitError(
+                f"rebasing the record commit onto the new {request.branch} failed: "
+                f"{rebased.stderr.strip() or rebased.stdout.strip()}",
+                hint="someone else changed the record file at the same time; re-run the job",
+            )
+    raise _gave_up(request)
+
+
+def _commit_on_fetched_tip(
+    git: Git, request: CommitRequest, repo_path: str, say: _Say
+) -> CommitOutcome:
+    ours = (request.repo_dir / request.record_file).read_bytes()
+    base = _blob(git, "HEAD", repo_path)
+    if base == ours:
+        say(f"{request.record_file} unchanged: no commit")
+        return CommitOutcome(False, None, request.branch)
+    for attempt in range(request.retries + 1):
+        tip = _fetch(git, request)
+        theirs = _blob(git, tip, repo_path)
+        merged = _merge_file(git, request, ours=ours, base=base, theirs=theirs)
+        if merged == theirs:
+            say(f"{request.branch} already has this record file: no commit")
+            return CommitOutcome(False, None, request.branch)
+        sha = _commit_tree(git, request, tip, repo_path, merged)
+        rejection = _push(git, request, sha)
+        if rejection is None:
+            say(f"pushed {sha[:12]} to {request.branch}")
+            return CommitOutcome(True, sha, request.branch)
+        if attempt < request.retries:
+            say(f"{request.branch} moved on the remote: rebuilding (retry {attempt + 1})")
+    raise _gave_up(request)
+
+
+def _fetch(git: Git, request: CommitRequest) -> str:
+    result = git.run(
+        "fetch", "--no-tags", "--quiet", request.remote, f"refs/heads/{request.branch}",
+        network=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise GitError(
+            f"cannot fetch {request.branch}: {result.stderr.strip()}",
+            hint="check that the branch exists and the token can read the repository",
+        )
+    return git.out("rev-parse", "FETCH_HEAD")
+
+
+def _push(git: Git, request: CommitRequest, source: str) -> str | None:
+    """Push; ``None`` on success, the rejection text on a non-fast-forward. Other failures
+    raise a :class:`GitError` that says what to change."""
+    result = git.run(
+        "push", "--porcelain", request.remote, f"{source}:refs/heads/{request.branch}",
+        network=True, check=False,
+    )  # fmt: skip
+    if result.returncode == 0:
+        return None
+    text = f"{result.stdout}\n{result.stderr}".strip()
+    if _PROTECTED.search(text):
+        raise GitError(
+            f"the push to {request.branch} was refused by branch protection: {text}",
+            hint=(
+                f"allow github-actions[bot] to push to {request.branch} in the branch protection "
+                "or ruleset settings, or pass a PAT or GitHub App token that may bypass them as "
+                "`github_token` (and to actions/checkout), or set `commit: false` and keep the "
+                "record file out of git"
+            ),
+        )
+    if _FORBIDDEN.search(text):
+        raise GitError(
+            f"the token may not push to {request.branch}: {text}",
+            hint="give the job `permissions: contents: write`, or set `commit: false`",
+        )
+    if _NON_FAST_FORWARD.search(text):
+        return text
+    raise GitError(f"pushing to {request.branch} failed: {text}")
+
+
+def _gave_up(request: CommitRequest) -> GitError:
+    return GitError(
+        f"{request.branch} kept moving on the remote: gave up after {request.retries} retries",
+        hint="re-run the job; if other jobs push to the branch at the same time, give them a "
+        "shared `concurrency:` group",
+    )
+
+
+def _blob(git: Git, rev: str, repo_path: str) -> bytes | None:
+    """The file at ``rev`` (bytes), or ``None`` when it does not exist there."""
+    result = subprocess.run(
+        [*git._base(network=False), "cat-file", "blob", f"{rev}:{repo_path}"],
+        cwd=git.repo_dir,
+        env=git.env,
+        capture_output=True,
+        check=False,
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+def _merge_file(
+    git: Git, request: CommitRequest, *, ours: bytes, base: bytes | None, theirs: bytes | None
+) -> bytes:
+    """Three-way merge of our record file change into the target branch's version."""
+    if theirs is None or theirs == base:
+        return ours
+    if theirs == ours:
+        return theirs
+    with tempfile.TemporaryDirectory(prefix="zenodo-publish-merge-") as tmp:
+        files = []
+        for name, content in (("ours", ours), ("base", base or b""), ("theirs", theirs)):
+            target = Path(tmp) / name
+            target.write_bytes(content)
+            files.append(str(target))
+        result = subprocess.run(
+            [*git._base(network=False), "merge-file", "-p", "--quiet", *files],
+            cwd=git.repo_dir,
+            env=git.env,
+            capture_output=True,
+            check=False,
+        )
+    if result.returncode != 0:
+        raise GitError(
+            f"{request.record_file} changed on {request.branch} since this run's commit, in the "
+            "same place as this run's change: cannot combine them",
+            hint=f"merge {request.record_file} on {request.branch} by hand, or re-run the job "
+            f"from the current {request.branch}",
+        )
+    return result.stdout
+
+
+def _commit_tree(git: Git, request: CommitRequest, tip: str, repo_path: str, content: bytes) -> str:
+    blob = (
+        subprocess.run(
+            [*git._base(network=False), "hash-object", "-w", "--stdin", f"--path={repo_path}"],
+            cwd=git.repo_dir,
+            env=git.env,
+            input=content,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    mode = "100644"
+    listed = git.run("ls-tree", tip, "--", repo_path).raw_stdout.split()
+    if listed:
+        mode = listed[0]
+    with tempfile.TemporaryDirectory(prefix="zenodo-publish-index-") as tmp:
+        index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git.run("read-tree", tip, extra_env=index)
+        git.run(
+            "update-index", "--add", "--cacheinfo", f"{mode},{blob},{repo_path}", extra_env=index
+        )
+        tree = git.run("write-tree", extra_env=index).raw_stdout.strip()
+    return git.out("commit-tree", tree, "-p", tip, "-m", request.message)
+
+
+def restore_ownership(repo_dir: Path, paths: Sequence[Path] = ()) -> int:
+    """Give what this root container created in ``.git`` (and ``paths``) back to the owner of
+    ``.git``: later steps run as the runner user on the host and could not write there
+    otherwise. Returns how many entries changed owner."""
+    git_dir = repo_dir / ".git"
+    if os.geteuid() != 0 or not git_dir.exists():
+        return 0
+    owner = git_dir.stat()
+    if owner.st_uid == 0:
+        return 0
+    changed = 0
+    candidates: list[Path] = [git_dir, *paths]
+    for root, dirs, files in os.walk(git_dir):
+        candidates += [Path(root) / name for name in (*dirs, *files)]
+    for entry in candidates:
+        try:
+            info = entry.lstat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == 0:
+            os.lchown(entry, owner.st_uid, owner.st_gid)
+            changed += 1
+    return changed
