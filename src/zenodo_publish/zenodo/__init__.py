@@ -1,12 +1,13 @@
 """Talking to Zenodo: the HTTP session and the two backends behind one interface.
 
-``make_backend("rdm" | "legacy", session)`` returns a :class:`Backend`; the sync engine uses
-nothing else from this package except the data types.
+``make_backend(endpoint, api, token)`` returns a :class:`Backend` with its own
+:class:`ZenodoSession`; ``backend_for(api, session)`` wraps a session built by the caller (tests
+inject clocks and sleeps that way). The sync engine needs nothing else but the data types.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from zenodo_publish.zenodo.backend import (
     Backend,
@@ -29,7 +30,12 @@ from zenodo_publish.zenodo.rdm import RDMBackend
 ApiName = Literal["rdm", "legacy"]
 
 
-def make_backend(api: ApiName, session: ZenodoSession) -> Backend:
+class EndpointLike(Protocol):
+    @property
+    def api_url(self) -> str: ...
+
+
+def backend_for(api: str, session: ZenodoSession) -> Backend:
     """The backend for ``api`` (``rdm``: InvenioRDM records API; ``legacy``: deposit API)."""
     if api == "rdm":
         return RDMBackend(session)
@@ -38,10 +44,26 @@ def make_backend(api: ApiName, session: ZenodoSession) -> Backend:
     raise ValueError(f"unknown api {api!r}: expected 'rdm' or 'legacy'")
 
 
+def make_backend(
+    endpoint: str | EndpointLike,
+    api: str,
+    token: str | None,
+    *,
+    retry: RetryPolicy | None = None,
+    timeouts: Timeouts | None = None,
+) -> Backend:
+    """A backend on a fresh session. ``endpoint`` is ``sandbox``, ``production``, an API URL
+    (``https://host/api``) or an object with an ``api_url``."""
+    url = endpoint if isinstance(endpoint, str) else endpoint.api_url
+    session = ZenodoSession(api_base_url(url), token, retry=retry, timeouts=timeouts)
+    return backend_for(api, session)
+
+
 __all__ = [
     "ENDPOINTS",
     "ApiName",
     "Backend",
+    "EndpointLike",
     "LegacyBackend",
     "ProgressCallback",
     "RDMBackend",
@@ -52,6 +74,7 @@ __all__ = [
     "UploadSpec",
     "ZenodoSession",
     "api_base_url",
+    "backend_for",
     "make_backend",
     "user_agent",
 ]

@@ -28,11 +28,11 @@ ProgressCallback = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One file as Zenodo holds it. ``md5`` is bare lower-case hex; ``md5`` (and possibly
-    ``size``) are None while the file is pending (initialised but not committed)."""
+    """One file as Zenodo holds it. ``md5`` is bare lower-case hex, None while the file is
+    pending (initialised but not committed); ``size`` is 0 when a pending file has none yet."""
 
     key: str
-    size: int | None
+    size: int
     md5: str | None
     status: FileStatus = "completed"
 
@@ -115,6 +115,11 @@ class Backend(Protocol):
         """The caller's unpublished drafts matching ``query`` (Zenodo search syntax, e.g.
         ``parent.id:123`` or a quoted repository URL), newest first. The search index may lag
         a just-created draft by a second or so."""
+        ...
+
+    def find_records(self, query: str) -> list[RemoteRecord]:
+        """The caller's published records matching ``query``, the latest version of each
+        concept, newest first (same search syntax and caveats as :meth:`find_drafts`)."""
         ...
 
     def create_draft(self, body: dict[str, Any]) -> RemoteRecord:

@@ -208,6 +208,12 @@ class LegacyBackend:
         drafts = [h for h in hits if not h.is_published]
         return sorted(drafts, key=lambda r: int(r.id), reverse=True)
 
+    def find_records(self, query: str) -> list[RemoteRecord]:
+        # Without all_versions the list gives one deposition per concept: its latest version.
+        hits = self._search({"q": query})
+        published = [h for h in hits if h.is_published]
+        return sorted(published, key=lambda r: int(r.id), reverse=True)
+
     # -- drafts ---------------------------------------------------------------------------------
 
     def create_draft(self, body: dict[str, Any]) -> RemoteRecord:

@@ -66,7 +66,7 @@ def parse_file(entry: Mapping[str, Any], call: str, key: str | None = None) -> R
     size = int_or_none(entry.get("size"), f"size of {name}", call)
     if status == "completed" and (size is None or md5 is None):
         raise UnexpectedResponseError(f"{call}: completed file {name!r} has no size or checksum")
-    return RemoteFile(key=name, size=size, md5=md5, status=status)
+    return RemoteFile(key=name, size=size or 0, md5=md5, status=status)
 
 
 def parse_entries(entries: Any, call: str) -> dict[str, RemoteFile]:
@@ -203,6 +203,11 @@ class RDMBackend:
             "/user/records", {"q": query, "allversions": "true", "sort": "updated-desc"}
         )
         return [r for r in hits if r.is_draft and not r.is_published]
+
+    def find_records(self, query: str) -> list[RemoteRecord]:
+        # Without allversions the search gives one hit per concept: its latest version.
+        hits = self._search("/user/records", {"q": query, "sort": "newest"})
+        return [r for r in hits if r.is_published]
 
     # -- drafts ---------------------------------------------------------------------------------
 
