@@ -1,0 +1,125 @@
+"""The record file (SPEC §4): where the repository remembers its Zenodo record.
+
+JSON form (default ``.zenodo-record.json``): one entry per endpoint, keyed by the API URL, so a
+sandbox run and a production run never overwrite each other::
+
+    {
+      "https://sandbox.zenodo.org/api": {
+        "record_id": "123", "concept_id": "122", "doi": null, "concept_doi": null,
+        "version": "1.0.0", "state": "draft", "record_url": "https://sandbox.zenodo.org/uploads/123"
+      }
+    }
+
+A path ending in ``.txt`` is StepUp RepRep's form: the record id alone, for the manifest's
+endpoint. Writes are atomic (temporary file + rename) and byte-stable (sorted keys, fixed
+indentation), so an unchanged record never makes a git diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from zenodo_publish.errors import ManifestError, Problem
+from zenodo_publish.sync.result import RecordIds
+
+_FIELDS = ("record_id", "concept_id", "doi", "concept_doi", "version", "state", "record_url")
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    record_id: str
+    concept_id: str | None = None
+    doi: str | None = None
+    concept_doi: str | None = None
+    version: str | None = None
+    state: str = "draft"
+    record_url: str | None = None
+
+    @classmethod
+    def from_ids(cls, ids: RecordIds) -> RecordEntry:
+        if ids.record_id is None:
+            raise ValueError("a record entry needs a record id")
+        return cls(
+            record_id=ids.record_id,
+            concept_id=ids.concept_id,
+            doi=ids.doi,
+            concept_doi=ids.concept_doi,
+            version=ids.version,
+            state=ids.state,
+            record_url=ids.record_url,
+        )
+
+
+def is_stepup_format(path: Path) -> bool:
+    return path.suffix == ".txt"
+
+
+def read_entry(path: Path, endpoint_url: str) -> RecordEntry | None:
+    """The entry for ``endpoint_url``, or None when the file or the entry does not exist."""
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    if is_stepup_format(path):
+        record_id = text.strip()
+        if not record_id:
+            return None
+        if not record_id.isdigit():
+            raise _bad(path, f"expected a record id (digits), found {record_id[:40]!r}")
+        return RecordEntry(record_id=record_id)
+    document = _load_json(path, text)
+    raw = document.get(endpoint_url)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("record_id"), str):
+        raise _bad(path, f"the entry for {endpoint_url} has no record_id string")
+    values = {key: raw.get(key) for key in _FIELDS if raw.get(key) is not None}
+    return RecordEntry(**values)
+
+
+def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
+    """Store ``entry`` for ``endpoint_url``, keeping the other endpoints' entries.
+
+    Returns whether the file's bytes changed.
+    """
+    old_text = path.read_text(encoding="utf-8") if path.exists() else None
+    if is_stepup_format(path):
+        new_text = entry.record_id + "\n"
+    else:
+        document = _load_json(path, old_text) if old_text else {}
+        document[endpoint_url] = {k: v for k, v in asdict(entry).items() if k in _FIELDS}
+        new_text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if new_text == old_text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Atomic replace: a crash mid-write must never leave a truncated record file behind.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new_text)
+        Path(tmp_name).replace(path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _load_json(path: Path, text: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _bad(path, f"not valid JSON ({error.msg} at line {error.lineno})") from error
+    if not isinstance(document, dict):
+        raise _bad(path, "expected a JSON object keyed by endpoint URL")
+    return document
+
+
+def _bad(path: Path, message: str) -> ManifestError:
+    return ManifestError(
+        [Problem(message, file=str(path), json_path="$")],
+        hint="fix or delete the record file; it is rewritten by the next sync",
+    )
