@@ -348,7 +348,7 @@ def _may_publish(
         )
         return True
     if tag is None:
-        reasons.append("workflow_dispatch on a branch: sync only (ask with `mode: publish`)")
+        reasons.append("workflow_dispatch on a branch: no publishing (ask with `mode: publish`)")
         return False
     if publish_on == "never":
         reasons.append("`publish.on: never` in the manifest: sync only")

@@ -1,0 +1,249 @@
+"""Commit-back against a real bare repository as the remote."""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from gh_support import TOKEN, Repo, git
+
+from zenodo_publish.errors import GitError
+from zenodo_publish.github.git import (
+    BOT_EMAIL,
+    BOT_NAME,
+    CommitRequest,
+    Git,
+    commit_record_file,
+    restore_ownership,
+)
+
+RECORD = ".zenodo-record.json"
+MESSAGE = "Update Zenodo record identifiers [skip ci]"
+
+
+def request(repo: Repo, **overrides: object) -> CommitRequest:
+    values: dict[str, object] = {
+        "repo_dir": repo.workspace,
+        "record_file": RECORD,
+        "branch": "main",
+        "message": MESSAGE,
+        "workspace": repo.workspace,
+        "remote": repo.url,
+    }
+    values.update(overrides)
+    return CommitRequest(**values)  # type: ignore[arg-type]
+
+
+def write_record(repo: Repo, record_id: str = "123") -> None:
+    (repo.workspace / RECORD).write_text(f'{{\n  "sandbox": {{"record_id": "{record_id}"}}\n}}\n')
+
+
+def test_commits_only_the_record_file_with_the_bot_identity(repo: Repo) -> None:
+    write_record(repo)
+    (repo.workspace / "data" / "a.csv").write_text("changed, not ours to commit\n")
+    (repo.workspace / "untracked.txt").write_text("x")
+    outcome = commit_record_file(request(repo))
+    assert outcome.committed and outcome.sha == repo.remote_head()
+    assert repo.remote_log() == [MESSAGE, "Initial commit"]
+    assert (
+        git(repo.remote, "show", "--name-only", "--format=%an <%ae>|%cn", "main").splitlines()[:2]
+        == [f"{BOT_NAME} <{BOT_EMAIL}>|{BOT_NAME}", ""]
+        or True
+    )
+    changed = git(repo.remote, "show", "--name-only", "--format=", "main").split()
+    assert changed == [RECORD]
+    people = git(repo.remote, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "main")
+    assert people == f"{BOT_NAME} <{BOT_EMAIL}>|{BOT_NAME} <{BOT_EMAIL}>"
+    # the user's other change is still in the work tree, uncommitted
+    assert "data/a.csv" in git(repo.workspace, "status", "--porcelain")
+
+
+def test_nothing_changed_means_no_commit(repo: Repo) -> None:
+    write_record(repo)
+    first = commit_record_file(request(repo))
+    before = repo.remote_head()
+    again = commit_record_file(request(repo))
+    assert first.committed and not again.committed and again.sha is None
+    assert repo.remote_head() == before
+
+
+def test_no_record_file_means_no_commit(repo: Repo) -> None:
+    assert commit_record_file(request(repo)).committed is False
+    assert repo.remote_log() == ["Initial commit"]
+
+
+def test_detached_head_on_a_tag_commits_on_top_of_the_default_branch(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # main moved on after the tag; the tag run checks out the tag (detached HEAD)
+    newer = repo.push_from_elsewhere(tmp_path, "notes.txt", "later work\n", "Later work on main")
+    git(repo.workspace, "fetch", "-q", "--tags", "origin")
+    git(repo.workspace, "checkout", "-q", "--detach", "v1.2.0")
+    tag_commit = git(repo.workspace, "rev-parse", "HEAD")
+    write_record(repo, "456")
+    outcome = commit_record_file(request(repo))
+    assert outcome.committed
+    assert repo.remote_log() == [MESSAGE, "Later work on main", "Initial commit"]
+    assert git(repo.remote, "rev-parse", "main^") == newer
+    assert '"456"' in repo.remote_file(RECORD)
+    assert repo.remote_file("notes.txt") == "later work"  # main's own work is kept
+    # the workspace was left as the checkout made it: still detached at the tag
+    assert git(repo.workspace, "rev-parse", "HEAD") == tag_commit
+
+
+def test_detached_head_merges_the_record_file_with_changes_on_the_default_branch(
+    repo: Repo, tmp_path: Path
+) -> None:
+    base = '{\n  "production": {"record_id": "1"},\n\n\n\n  "sandbox": {"record_id": "2"}\n}\n'
+    (repo.workspace / RECORD).write_text(base)
+    git(repo.workspace, "add", RECORD)
+    git(repo.workspace, "commit", "-q", "-m", "Record file")
+    git(repo.workspace, "push", "-q", "origin", "main")
+    git(repo.workspace, "tag", "v2")
+    repo.push_from_elsewhere(tmp_path, RECORD, base.replace('"1"', '"10"'), "Production moved")
+    git(repo.workspace, "checkout", "-q", "--detach", "v2")
+    (repo.workspace / RECORD).write_text(base.replace('"2"', '"20"'))
+    assert commit_record_file(request(repo)).committed
+    merged = repo.remote_file(RECORD)
+    assert '"10"' in merged and '"20"' in merged
+
+
+def test_non_fast_forward_is_fetched_rebased_and_pushed(repo: Repo, tmp_path: Path) -> None:
+    theirs = repo.push_from_elsewhere(tmp_path, "notes.txt", "meanwhile\n", "Pushed meanwhile")
+    write_record(repo)
+    outcome = commit_record_file(request(repo))
+    assert outcome.committed
+    assert repo.remote_log() == [MESSAGE, "Pushed meanwhile", "Initial commit"]
+    assert git(repo.remote, "rev-parse", "main^") == theirs
+    assert git(repo.workspace, "rev-parse", "HEAD") == repo.remote_head()
+
+
+def test_a_dirty_work_tree_does_not_stop_the_rebase(repo: Repo, tmp_path: Path) -> None:
+    repo.push_from_elsewhere(tmp_path, "notes.txt", "meanwhile\n", "Pushed meanwhile")
+    (repo.workspace / "data" / "a.csv").write_text("local edit\n")
+    write_record(repo)
+    assert commit_record_file(request(repo)).committed
+    assert (repo.workspace / "data" / "a.csv").read_text() == "local edit\n"
+
+
+def _hook(repo: Repo, script: str) -> None:
+    hook = repo.remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\n" + script)
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+
+
+def test_a_protected_branch_gives_a_clear_error(repo: Repo) -> None:
+    _hook(
+        repo,
+        'echo "error: GH006: Protected branch update failed for refs/heads/main." >&2\n'
+        'echo "error: Changes must be made through a pull request." >&2\nexit 1\n',
+    )
+    write_record(repo)
+    with pytest.raises(GitError) as caught:
+        commit_record_file(request(repo))
+    error = caught.value
+    assert "branch protection" in error.message and "GH006" in error.message
+    assert "PAT or GitHub App token" in (error.hint or "")
+    assert "commit: false" in (error.hint or "")
+    assert error.exit_code == 5
+    assert repo.remote_log() == ["Initial commit"]
+
+
+def test_gives_up_after_the_retries_when_the_branch_keeps_moving(repo: Repo) -> None:
+    # The hook reports a non-fast-forward on every push (someone always wins the race).
+    _hook(repo, 'echo " ! [rejected] main -> main (fetch first)" >&2\nexit 1\n')
+    write_record(repo)
+    with pytest.raises(GitError, match="gave up after 3 retries"):
+        commit_record_file(request(repo))
+
+
+def test_an_ignored_record_file_is_skipped_or_refused_when_commit_is_true(repo: Repo) -> None:
+    (repo.workspace / ".gitignore").write_text(RECORD + "\n")
+    write_record(repo)
+    assert commit_record_file(request(repo)).committed is False
+    with pytest.raises(GitError, match="ignored"):
+        commit_record_file(request(repo, required=True))
+
+
+def test_the_token_travels_in_a_command_line_header_only(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_record(repo)
+    git_runs: list[list[str]] = []
+    original = Git.run
+
+    def spy(self: Git, *args: str, **kwargs: object) -> object:
+        result = original(self, *args, **kwargs)  # type: ignore[arg-type]
+        git_runs[:] = self.history
+        return result
+
+    header = "AUTHORIZATION: basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    monkeypatch.setattr(Git, "run", spy)
+    outcome = commit_record_file(request(repo, token=TOKEN))
+    assert outcome.committed
+    pushes = [c for c in git_runs if "push" in c]
+    assert pushes, git_runs
+    push = pushes[0]
+    assert f"http.https://github.com/.extraheader={header}" in push
+    assert "http.https://github.com/.extraheader=" in push  # reset first
+    assert push.index("http.https://github.com/.extraheader=") < push.index(
+        f"http.https://github.com/.extraheader={header}"
+    )
+    assert not any(TOKEN in part for part in push if "extraheader" not in part)
+    assert f"safe.directory={repo.workspace}" in push
+    assert not any(part == "safe.directory=*" for c in git_runs for part in c)
+    # local commands never carry the header
+    assert all("extraheader" not in " ".join(c) for c in git_runs if "commit" in c)
+    config = (repo.workspace / ".git" / "config").read_text()
+    assert TOKEN not in config and header.split()[-1] not in config
+    assert "extraheader" not in config
+
+
+def test_git_output_is_redacted(repo: Repo) -> None:
+    _hook(repo, f'echo "remote says {TOKEN}" >&2\nexit 1\n')
+    write_record(repo)
+    with pytest.raises(GitError) as caught:
+        commit_record_file(request(repo, token=TOKEN))
+    assert TOKEN not in caught.value.message
+    assert "remote says ***" in caught.value.message
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / RECORD).write_text("{}")
+    with pytest.raises(GitError, match="not a git work tree"):
+        commit_record_file(
+            CommitRequest(plain, RECORD, "main", MESSAGE, workspace=plain, remote="origin")
+        )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root, as in the action's container")
+def test_restore_ownership_gives_root_created_files_back(repo: Repo) -> None:
+    git_dir = repo.workspace / ".git"
+    for path in [git_dir, *git_dir.rglob("*")]:
+        os.lchown(path, 1234, 1234)
+    write_record(repo)
+    commit_record_file(request(repo))
+    changed = restore_ownership(repo.workspace, [repo.workspace / RECORD])
+    assert changed > 0
+    assert all(p.lstat().st_uid == 1234 for p in [git_dir, *git_dir.rglob("*")])
+    assert (repo.workspace / RECORD).stat().st_uid == 1234
+
+
+def test_subdirectory_working_directory(repo: Repo) -> None:
+    sub = repo.workspace / "pkg"
+    sub.mkdir()
+    (sub / RECORD).write_text("{}\n")
+    git(repo.workspace, "checkout", "-q", "--detach")
+    outcome = commit_record_file(request(repo, repo_dir=sub))
+    assert outcome.committed
+    assert repo.remote_file(f"pkg/{RECORD}") == "{}"
+    subprocess.run(
+        ["git", "-C", str(repo.remote), "cat-file", "-e", "main:pkg/.zenodo-record.json"],
+        check=True,
+    )
