@@ -367,7 +367,7 @@ def test_read_latest_follows_the_redirect(
     rsps.get(
         f"{BASE}/records/101/versions/latest",
         status=301,
-        headers={"Location": f"{BASE}/records/105"},
+        headers={"Location": "/api/records/105"},  # relative: resolved against the request
         json={"status": 301, "message": "Redirecting..."},
     )
     rsps.get(f"{BASE}/records/105", json=record("105", published=True, draft=False, index=5))

@@ -125,6 +125,10 @@ class ZenodoSession:
         self._jitter = jitter
         self.pacer = RatePacer(clock)
         self.http = session or requests.Session()
+        # Room for parallel upload threads without "connection pool is full" churn.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        self.http.mount("https://", adapter)
+        self.http.mount("http://", adapter)
         # Proxies and netrc from the environment could add credentials we do not control.
         self.http.trust_env = False
         self.http.headers["User-Agent"] = user_agent()

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from zenodo_publish.errors import (
     IntegrityError,
@@ -167,7 +167,8 @@ class RDMBackend:
         location = response.headers.get("Location")
         if not location:
             raise UnexpectedResponseError(f"GET {path}: redirect without a Location header")
-        latest = self._get_record(location, absent=())
+        # Location may be relative; resolve it against the URL that answered.
+        latest = self._get_record(urljoin(response.url, location), absent=())
         if latest is None:  # pragma: no cover - absent=() makes any non-200 raise
             raise UnexpectedResponseError(f"GET {path}: the latest version could not be read")
         return latest
