@@ -176,7 +176,12 @@ def format_field_errors(field_errors: Sequence[FieldError]) -> str:
 
 
 def error_for_response(
-    response: requests.Response, method: str, url: str, *, note: str | None = None
+    response: requests.Response,
+    method: str,
+    url: str,
+    *,
+    note: str | None = None,
+    retries: int = 0,
 ) -> ZenodoAPIError:
     """The typed error for an error ``response`` to ``method url``. The message names the call
     (URL without query string), the status, Zenodo's message and each field error; every piece
@@ -193,6 +198,8 @@ def error_for_response(
         message += "\n" + format_field_errors(field_errors)
     if note:
         message += f"\n{note}"
+    if retries:
+        message += f"\n(after {retries} retr{'y' if retries == 1 else 'ies'})"
     if request_id:
         message += f"\n(Zenodo error id {request_id})"
     cls = _class_for(status, server_message)

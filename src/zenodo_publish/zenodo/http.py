@@ -221,8 +221,12 @@ class ZenodoSession:
                     self._log_retry(retries, delay, reason, where)
                     self._sleep(delay)
                     continue
+                tried = (
+                    f" (after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
+                )
+                # `from None`: requests' exception text carries the full URL, query included.
                 raise TransportError(
-                    redact(f"{method} {safe_url(url)} failed: {reason}"),
+                    redact(f"{method} {safe_url(url)} failed: {reason}{tried}"),
                     hint=None
                     if idempotent
                     else "this call is not repeated automatically; run again to resume",
@@ -244,7 +248,7 @@ class ZenodoSession:
                     # The pacer makes this request (and every other thread) wait until then.
                     continue
                 note = f"Zenodo asked to wait {delay:.0f} s" if delay > 0 else None
-                raise error_for_response(response, method, url, note=note)
+                raise error_for_response(response, method, url, note=note, retries=retries)
             if status in _RETRYABLE_STATUS and idempotent and retries < self.retry.max_retries:
                 retries += 1
                 maybe_processed = True
@@ -255,7 +259,7 @@ class ZenodoSession:
                 self._log_retry(retries, delay, str(status), where)
                 self._sleep(delay)
                 continue
-            raise error_for_response(response, method, url)
+            raise error_for_response(response, method, url, retries=retries)
 
     def request_json(
         self,
