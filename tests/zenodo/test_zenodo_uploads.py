@@ -1,0 +1,74 @@
+"""The upload body stream and the bounded parallel runner."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+import responses
+
+from zenodo_publish.errors import IntegrityError, ZenodoError
+from zenodo_publish.zenodo import LegacyBackend, RDMBackend, UploadSpec
+from zenodo_publish.zenodo.http import ZenodoSession
+from zenodo_publish.zenodo.uploads import PROGRESS_STEP, UploadStream, run_bounded
+
+
+def test_stream_reports_progress_in_steps_and_at_the_end(make_spec: Any) -> None:
+    data = b"x" * (2 * PROGRESS_STEP + 10)
+    seen: list[int] = []
+    stream = UploadStream(make_spec("big.bin", data), lambda k, n, t: seen.append(n))
+    assert len(stream) == len(data)
+    while stream.read(1024 * 1024):
+        pass
+    stream.check_sent()
+    assert seen == [PROGRESS_STEP, 2 * PROGRESS_STEP, len(data)]
+
+
+def test_stream_notices_a_file_that_shrank(make_spec: Any) -> None:
+    spec = make_spec("a", b"12345")
+    shrunk = UploadSpec(spec.key, spec.size, spec.md5, lambda: io.BytesIO(b"123"))
+    stream = UploadStream(shrunk, None)
+    stream.read(10)
+    with pytest.raises(IntegrityError, match="shrank"):
+        stream.read(10)
+
+
+def test_stream_notices_a_file_that_grew(make_spec: Any) -> None:
+    spec = make_spec("a", b"12")
+    grown = UploadSpec(spec.key, spec.size, spec.md5, lambda: io.BytesIO(b"12345"))
+    with pytest.raises(IntegrityError, match="grew"):
+        UploadStream(grown, None).read(10)
+
+
+def test_run_bounded_keeps_order_and_raises_the_first_failure(make_spec: Any) -> None:
+    specs = [make_spec(f"f{i}", b"x") for i in range(6)]
+    assert run_bounded(specs, lambda s: s.key, 3) == [s.key for s in specs]
+
+    def work(s: UploadSpec) -> str:
+        if s.key == "f2":
+            raise ZenodoError("boom")
+        return s.key
+
+    with pytest.raises(ZenodoError, match="boom"):
+        run_bounded(specs, work, 2)
+
+
+def test_legacy_has_no_separate_import_or_doi_reservation(session: ZenodoSession) -> None:
+    legacy = LegacyBackend(session)
+    with pytest.raises(ZenodoError, match="newversion imports"):
+        legacy.import_files("1")
+    with pytest.raises(ZenodoError, match="cannot reserve a DOI"):
+        legacy.reserve_doi("1")
+
+
+def test_rdm_reserve_doi(rsps: responses.RequestsMock, session: ZenodoSession) -> None:
+    body = {
+        "id": "7",
+        "is_published": False,
+        "is_draft": True,
+        "pids": {"doi": {"identifier": "10.5072/zenodo.7", "provider": "datacite"}},
+        "files": {"enabled": True, "entries": {}},
+    }
+    rsps.post("http://127.0.0.1:9/api/records/7/draft/pids/doi", status=201, json=body)
+    assert RDMBackend(session).reserve_doi("7").doi == "10.5072/zenodo.7"
