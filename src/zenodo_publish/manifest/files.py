@@ -1,0 +1,327 @@
+"""File selection (SPEC §3): which files go to Zenodo, under which names, refused how.
+
+Zenodo has no folders, so every file is uploaded under its base name; an archive rule uploads a
+deterministic zip of a folder instead. Every refusal (two files with one name, more than 100
+files, more than 50 GB, an empty file, a name over 255 characters, a path or symlink leaving the
+repository, a pattern matching nothing) is found before any network call and all are reported
+together in one ManifestError.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from zenodo_publish.errors import ManifestError, Problem
+from zenodo_publish.manifest.archive import md5_and_size, write_deterministic_zip
+from zenodo_publish.manifest.catalog import read_catalog
+from zenodo_publish.manifest.globs import compile_glob, excluded, has_glob, literal_base
+from zenodo_publish.manifest.loader import json_path
+from zenodo_publish.manifest.rules import FileRule, FileSettings
+
+if TYPE_CHECKING:
+    from zenodo_publish.manifest.settings import Manifest
+
+MAX_FILES = 100
+MAX_BYTES = 50 * 10**9  # Zenodo's quota, per record and per file
+MAX_NAME_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    name: str
+    size: int
+    md5: str  # hex
+    source: Path  # absolute path to read the bytes from
+    origin: str  # repository-relative path, or "archive of figures/"
+
+
+@dataclass(frozen=True)
+class LocalState:
+    files: tuple[LocalFile, ...]
+
+    def by_name(self) -> dict[str, LocalFile]:
+        return {f.name: f for f in self.files}
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+@dataclass(frozen=True)
+class SelectedFile:
+    name: str
+    source: Path
+    origin: str
+    size: int
+    rule: FileRule
+
+
+@dataclass(frozen=True)
+class SelectedArchive:
+    name: str
+    folder: str
+    members: tuple[tuple[str, Path], ...]  # (name inside the archive, source), sorted
+    rule: FileRule
+
+    @property
+    def origin(self) -> str:
+        return f"archive of {self.folder.rstrip('/')}/"
+
+
+Selected = SelectedFile | SelectedArchive
+
+
+class _Selector:
+    def __init__(self, settings: FileSettings) -> None:
+        self.root = settings.repo_root.resolve()
+        self.exclude = settings.exclude
+        self.problems: list[Problem] = []
+
+    def relative(self, rule: FileRule, text: str, *, base: str = "") -> str | None:
+        """A safe repository-relative POSIX path, or None (with a problem) when it leaves."""
+        pure = PurePosixPath(text.replace("\\", "/"))
+        if pure.is_absolute() or ".." in pure.parts:
+            self.problems.append(
+                rule.problem(f"{text} leaves the repository", "use a path inside the repository")
+            )
+            return None
+        joined = PurePosixPath(base, pure).as_posix()
+        return "" if joined == "." else joined
+
+    def inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self.root)
+
+    def walk(self, folder: str) -> list[str]:
+        """Repository-relative paths of the files under ``folder`` (sorted; no .git)."""
+        start = self.root / folder
+        if not start.is_dir() or not self.inside(start):
+            return []
+        found: list[str] = []
+        for current, dirs, names in os.walk(start):
+            dirs[:] = sorted(d for d in dirs if d != ".git")
+            relative_dir = Path(current).relative_to(self.root).as_posix()
+            prefix = "" if relative_dir == "." else relative_dir + "/"
+            found.extend(prefix + name for name in names)
+        return sorted(found)
+
+    def take(
+        self, rule: FileRule, relative: str, *, name: str | None = None
+    ) -> SelectedFile | None:
+        path = self.root / relative
+        if not self.inside(path):
+            self.problems.append(
+                rule.problem(
+                    f"{relative} is a symlink (or in a linked folder) pointing outside the "
+                    "repository",
+                    "copy the file into the repository or remove the link",
+                )
+            )
+            return None
+        if not path.is_file():
+            self.problems.append(rule.problem(f"{relative} is not a readable file"))
+            return None
+        size = path.stat().st_size
+        return SelectedFile(name or path.name, path, relative, size, rule)
+
+    def path_rule(self, rule: FileRule) -> list[Selected]:
+        relative = self.relative(rule, rule.pattern)
+        if relative is None:
+            return []
+        target = self.root / relative
+        if has_glob(relative):
+            try:
+                regex = compile_glob(relative)
+            except re.error as error:
+                self.problems.append(
+                    rule.problem(f"invalid pattern: {error}", "fix the [...] part")
+                )
+                return []
+            candidates = [p for p in self.walk(literal_base(relative)) if regex.match(p)]
+        elif rule.pattern.endswith("/") or target.is_dir():
+            if not self.inside(target):
+                self.problems.append(rule.problem(f"{relative} leaves the repository"))
+                return []
+            candidates = self.walk(relative)
+        elif target.exists() or target.is_symlink():
+            candidates = [relative]
+        else:
+            self.problems.append(
+                rule.problem(f"{rule.pattern} does not exist", "fix the path or remove the entry")
+            )
+            return []
+        return self.keep(rule, candidates)
+
+    def keep(self, rule: FileRule, candidates: list[str]) -> list[Selected]:
+        kept = [c for c in candidates if not excluded(c, self.exclude)]
+        if not kept:
+            what = "only excluded files" if candidates else "no file"
+            self.problems.append(
+                rule.problem(f"{rule.pattern} matches {what}", "fix the pattern or remove it")
+            )
+        return [s for c in kept if (s := self.take(rule, c)) is not None]
+
+    def archive_rule(self, rule: FileRule) -> list[Selected]:
+        relative = self.relative(rule, rule.pattern)
+        if relative is None:
+            return []
+        folder = self.root / relative
+        if not folder.is_dir() or not self.inside(folder):
+            self.problems.append(
+                rule.problem(f"{rule.pattern} is not a folder in the repository", "fix the path")
+            )
+            return []
+        members = []
+        for path in self.walk(relative):
+            if excluded(path, self.exclude):
+                continue
+            taken = self.take(rule, path)
+            if taken is not None:
+                prefix = len(relative.rstrip("/")) + 1 if relative else 0
+                members.append((path[prefix:], taken.source))
+        if not members:
+            self.problems.append(rule.problem(f"{rule.pattern} has no file to archive"))
+            return []
+        assert rule.archive_name is not None  # the settings make archive rules with a name
+        return [SelectedArchive(rule.archive_name, relative, tuple(sorted(members)), rule)]
+
+    def catalog_rule(self, rule: FileRule) -> list[Selected]:
+        relative = self.relative(rule, rule.pattern)
+        if relative is None:
+            return []
+        entries, problems = read_catalog(self.root, relative, rule)
+        self.problems.extend(problems)
+        selected: list[Selected] = []
+        for entry, entry_rule in entries:
+            taken = self.take(entry_rule, entry)
+            if taken is not None:
+                selected.append(taken)
+        return selected
+
+
+def select_files(settings: FileSettings) -> tuple[list[Selected], list[Problem]]:
+    """What the rules select, without reading file contents; every refusal but archive sizes."""
+    selector = _Selector(settings)
+    selected: list[Selected] = []
+    seen_sources: set[Path] = set()
+    if not settings.rules:
+        selector.problems.append(
+            _files_problem(
+                settings,
+                "the manifest selects no files",
+                "add files: (Zenodo records need at least one file)",
+            )
+        )
+    for rule in settings.rules:
+        handler = {"path": selector.path_rule, "archive": selector.archive_rule}.get(
+            rule.kind, selector.catalog_rule
+        )
+        for item in handler(rule):
+            # Overlapping rules (data/*.csv and data/a.csv) select one file once.
+            if isinstance(item, SelectedFile):
+                if item.source in seen_sources:
+                    continue
+                seen_sources.add(item.source)
+            selected.append(item)
+    problems = selector.problems + _limit_problems(settings, selected)
+    return selected, problems
+
+
+def _limit_problems(settings: FileSettings, selected: list[Selected]) -> list[Problem]:
+    problems: list[Problem] = []
+    first_by_name: dict[str, Selected] = {}
+    for item in selected:
+        rule = item.rule
+        earlier = first_by_name.setdefault(item.name, item)
+        if earlier is not item:
+            problems.append(
+                rule.problem(
+                    f"two files would be uploaded as {item.name}: {earlier.origin} and "
+                    f"{item.origin}",
+                    "Zenodo has no folders; rename one, exclude one, or archive a folder",
+                )
+            )
+        if len(item.name) > MAX_NAME_LENGTH:
+            problems.append(
+                rule.problem(
+                    f"the name {item.name[:40]}... is {len(item.name)} characters long",
+                    f"Zenodo takes at most {MAX_NAME_LENGTH}; rename the file",
+                )
+            )
+        if isinstance(item, SelectedFile):
+            problems.extend(_size_problems(rule, item.origin, item.size))
+    if len(selected) > MAX_FILES:
+        problems.append(
+            _files_problem(
+                settings,
+                f"{len(selected)} files selected; Zenodo takes at most {MAX_FILES} per record",
+                "archive folders ({path: folder/, archive: name.zip}) or exclude files",
+            )
+        )
+    total = sum(item.size for item in selected if isinstance(item, SelectedFile))
+    if total > MAX_BYTES:
+        problems.append(
+            _files_problem(
+                settings,
+                f"the files add up to {total} bytes; Zenodo takes at most 50 GB per record",
+                "split the data over several records",
+            )
+        )
+    return problems
+
+
+def _size_problems(rule: FileRule, origin: str, size: int) -> list[Problem]:
+    if size == 0:
+        return [rule.problem(f"{origin} is empty", "Zenodo refuses empty files; remove it")]
+    if size > MAX_BYTES:
+        return [rule.problem(f"{origin} is {size} bytes", "Zenodo takes at most 50 GB per file")]
+    return []
+
+
+def _files_problem(settings: FileSettings, message: str, hint: str) -> Problem:
+    rule = settings.rules[0] if settings.rules else None
+    path = rule.path[:1] if rule else ("files",)
+    mark = settings.rules_mark or (rule.mark if rule else None)
+    return Problem(
+        message,
+        settings.display_name,
+        mark.line if mark else None,
+        mark.column if mark else None,
+        json_path(path),
+        hint,
+    )
+
+
+def resolve_files(manifest: Manifest, *, build_dir: Path) -> LocalState:
+    """Select, archive (into ``build_dir``) and checksum every file. Raises ManifestError with
+    every file problem; nothing is hashed when the selection itself is refused."""
+    selected, problems = select_files(manifest.files)
+    if problems:
+        raise ManifestError(problems)
+    files: list[LocalFile] = []
+    for item in selected:
+        if isinstance(item, SelectedArchive):
+            target = build_dir / item.name
+            write_deterministic_zip(item.members, target)
+            md5, size = md5_and_size(target)
+            problems.extend(_size_problems(item.rule, item.origin, size))
+            files.append(LocalFile(item.name, size, md5, target.resolve(), item.origin))
+        else:
+            md5, size = md5_and_size(item.source)
+            files.append(LocalFile(item.name, size, md5, item.source, item.origin))
+    state = LocalState(tuple(files))
+    if state.total_size > MAX_BYTES:
+        problems.append(
+            _files_problem(
+                manifest.files,
+                f"the files add up to {state.total_size} bytes with the archives; Zenodo takes "
+                "at most 50 GB per record",
+                "split the data over several records",
+            )
+        )
+    if problems:
+        raise ManifestError(problems)
+    return state

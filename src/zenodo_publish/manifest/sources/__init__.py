@@ -1,0 +1,80 @@
+"""Metadata sources: the manifest's ``metadata:``, CITATION.cff and .zenodo.json.
+
+Each source reads its file into canonical field values (``title``, ``creators``, ... the names
+of :class:`zenodo_publish.metadata.Metadata`) and reports problems with their place in that file.
+:func:`zenodo_publish.manifest.merge.merge_sources` then applies the precedence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from zenodo_publish.errors import Problem
+from zenodo_publish.manifest.loader import LoadedYaml, PathKey
+from zenodo_publish.manifest.vocabularies import Issue
+
+
+@dataclass
+class SourceFields:
+    """What one source says: canonical field values, and the path each came from."""
+
+    label: str  # provenance label: "zenodo.yaml", "CITATION.cff", ".zenodo.json"
+    values: dict[str, Any] = field(default_factory=dict)
+    paths: dict[str, PathKey] = field(default_factory=dict)
+
+    def set(self, name: str, value: Any, path: PathKey) -> None:
+        self.values[name] = value
+        self.paths[name] = path
+
+
+class Checker:
+    """Collects problems for one loaded file."""
+
+    def __init__(self, loaded: LoadedYaml) -> None:
+        self.loaded = loaded
+        self.problems: list[Problem] = []
+
+    def fail(
+        self, path: PathKey, message: str, hint: str | None = None, *, at_key: bool = False
+    ) -> None:
+        self.problems.append(self.loaded.problem(path, message, hint, at_key=at_key))
+
+    def issue(self, path: PathKey, issue: Issue | None) -> bool:
+        """Record ``issue`` (if any); True when the value was fine."""
+        if issue is None:
+            return True
+        self.fail(path, issue.message, issue.hint)
+        return False
+
+    def text(self, path: PathKey) -> str | None:
+        """The string at ``path``; None when absent or not a string (the schema says why)."""
+        value = self.loaded.get(path)
+        return value if isinstance(value, str) else None
+
+    def items(self, path: PathKey) -> list[tuple[PathKey, Any]]:
+        value = self.loaded.get(path)
+        if not isinstance(value, list):
+            return []
+        return [((*path, index), item) for index, item in enumerate(value)]
+
+    def strings(self, path: PathKey) -> tuple[str, ...]:
+        return tuple(item for _, item in self.items(path) if isinstance(item, str))
+
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def markdown_to_html(text: str) -> str:
+    return str(_MARKDOWN.render(text))
+
+
+def looks_like_html(text: str) -> bool:
+    return text.lstrip().startswith("<")
+
+
+def as_html(text: str) -> str:
+    """Descriptions may be written in HTML or Markdown; Zenodo takes HTML."""
+    return text.strip() if looks_like_html(text) else markdown_to_html(text).strip()

@@ -1,0 +1,109 @@
+"""StepUp RepRep's ``zenodo.yaml`` keys next to ours (stepup-format.md), so its users switch
+with no edits: ``path_record_id`` is ``record_file`` (a .txt holds the bare record id),
+``path_token`` is the token file, ``paths`` are file rules. (``path_readme``,
+``code_repository`` and ``access`` are metadata; see :mod:`.zenodo_yaml`.)"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from zenodo_publish.errors import Problem
+from zenodo_publish.manifest.loader import LoadedYaml, Mark, PathKey
+from zenodo_publish.manifest.rules import FileRule, RuleKind
+
+DEFAULT_RECORD_FILE = Path(".zenodo-record.json")
+
+
+def safe_relative(text: str) -> PurePosixPath | None:
+    """``text`` as a repository-relative path, or None when it is absolute or climbs out."""
+    pure = PurePosixPath(text.strip().replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+        return None
+    return pure
+
+
+def _one_of(loaded: LoadedYaml, ours: str, theirs: str, problems: list[Problem]) -> str | None:
+    """The value of ``ours`` or of StepUp's ``theirs``; both given is a problem."""
+    mine, stepup = loaded.get((ours,)), loaded.get((theirs,))
+    if mine is not None and stepup is not None:
+        problems.append(
+            loaded.problem(
+                (theirs,),
+                f"{ours} and {theirs} say the same thing",
+                f"keep one of them ({theirs} is StepUp RepRep's name)",
+                at_key=True,
+            )
+        )
+        return None
+    value = mine if mine is not None else stepup
+    return value if isinstance(value, str) else None
+
+
+def record_and_token_files(
+    loaded: LoadedYaml, root: Path, problems: list[Problem]
+) -> tuple[Path, Path | None]:
+    record_file = DEFAULT_RECORD_FILE
+    text = _one_of(loaded, "record_file", "path_record_id", problems)
+    if text is not None:
+        relative = safe_relative(text)
+        key = "record_file" if loaded.get(("record_file",)) is not None else "path_record_id"
+        if relative is None:
+            problems.append(
+                loaded.problem(
+                    (key,),
+                    f"{text} is not inside the repository",
+                    "the record file is committed; use a path relative to the repository root",
+                )
+            )
+        else:
+            record_file = Path(relative)
+    token = loaded.get(("path_token",))
+    token_file = None
+    if isinstance(token, str):
+        # The token usually lives outside the repository (~/.zenodo_token), as in StepUp.
+        token_file = (root / Path(token).expanduser()).resolve()
+    return record_file, token_file
+
+
+def file_rules(
+    loaded: LoadedYaml, problems: list[Problem]
+) -> tuple[tuple[FileRule, ...], tuple[str, ...], Mark | None]:
+    """``(rules, exclude, where files:/paths: is written)``."""
+    key = "files"
+    if loaded.get(("files",)) is not None and loaded.get(("paths",)) is not None:
+        problems.append(
+            loaded.problem(
+                ("paths",),
+                "files and paths both list files",
+                "keep one (paths is StepUp RepRep's name)",
+                at_key=True,
+            )
+        )
+    elif loaded.get(("paths",)) is not None:
+        key = "paths"
+    rules: list[FileRule] = []
+    entries = loaded.get((key,))
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        path: PathKey = (key, index)
+        rule = _rule(loaded, path, entry)
+        if rule is not None:
+            rules.append(rule)
+    exclude = loaded.get(("exclude",))
+    patterns = tuple(p for p in exclude if isinstance(p, str)) if isinstance(exclude, list) else ()
+    return tuple(rules), patterns, loaded.keys.get((key,))
+
+
+def _rule(loaded: LoadedYaml, path: PathKey, entry: object) -> FileRule | None:
+    kind: RuleKind = "path"
+    archive = None
+    if isinstance(entry, str):
+        pattern = entry
+    elif isinstance(entry, dict) and isinstance(entry.get("catalog"), str) and "path" not in entry:
+        kind, pattern = "catalog", entry["catalog"]
+    elif isinstance(entry, dict) and isinstance(entry.get("path"), str) and "catalog" not in entry:
+        pattern = entry["path"]
+        if isinstance(entry.get("archive"), str):
+            kind, archive = "archive", entry["archive"]
+    else:
+        return None  # the schema reports the shape
+    return FileRule(kind, pattern, archive, loaded.file, path, loaded.mark(path))
