@@ -1,0 +1,44 @@
+"""``zenodo-publish validate``: check the manifest, its metadata sources and the file selection.
+
+No network and no file contents are read (archives are not built): this is the check a pull
+request or an editor runs. Exit 0 with a short summary, or 1 with every problem as
+``file:line:col: json.path: message (what to do)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from zenodo_publish.commands._manifest_options import add_manifest_arguments, human_size
+from zenodo_publish.errors import ManifestError
+from zenodo_publish.manifest import inspect_manifest, select_files
+from zenodo_publish.manifest.files import SelectedArchive, SelectedFile
+
+HELP = "check the manifest, its metadata sources and the files it selects (offline)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_manifest_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    manifest, problems = inspect_manifest(args.manifest, repo_root=args.repo_root, check_files=True)
+    if manifest is None:
+        raise ManifestError(problems)
+    selected, _ = select_files(manifest.files)
+    files = [item for item in selected if isinstance(item, SelectedFile)]
+    archives = [item for item in selected if isinstance(item, SelectedArchive)]
+    md = manifest.metadata.metadata
+    total = human_size(sum(f.size for f in files))
+    what = f"{len(files)} file{'s' if len(files) != 1 else ''} ({total})"
+    if archives:
+        what += f" + {len(archives)} archive{'s' if len(archives) != 1 else ''}"
+    print(f"{manifest.display_name} is valid")
+    print(f"  record:   {md.title!r} ({md.resource_type}), {len(md.creators)} creator(s)")
+    print(f"  files:    {what}")
+    print(f"  endpoint: {manifest.endpoint.name} ({manifest.endpoint.api_url}), api {manifest.api}")
+    print(
+        f"  publish:  {manifest.publish.on}"
+        + (f" (tags {manifest.publish.tags})" if manifest.publish.on == "tags" else "")
+    )
+    return 0
