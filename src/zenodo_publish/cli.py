@@ -21,7 +21,11 @@ from zenodo_publish.errors import ZenodoPublishError
 from zenodo_publish.redact import redact
 
 #: Subcommands in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "plan",
+    "schema",
+)
 
 EXIT_INTERRUPTED = 130
 
