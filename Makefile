@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint unit demo bench test-container clean
+.PHONY: test lint lint-action unit demo bench test-container clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,28 @@ $(STAMP): pyproject.toml
 ## test: lint, type-check and run every test (what CI runs)
 test: lint unit
 
-lint: $(STAMP)
+lint: $(STAMP) lint-action
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+## lint-action: action.yml and every workflow against GitHub's schemas, actionlint, hadolint
+## (all offline: built-in schemas and binaries shipped in wheels)
+WORKFLOWS := $(wildcard .github/workflows/*.yml examples/workflows/*.yml)
+lint-action: $(STAMP)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	$(BIN)/actionlint $(WORKFLOWS)
+	$(BIN)/hadolint Dockerfile
+
+## test-container: build the action's image with podman (no Docker engine, no registry) and
+## run it the way the runner does; state in .container/ (see scripts/container.sh)
+test-container: $(STAMP)
+	scripts/container.sh setup
+	ZP_CONTAINER=1 $(BIN)/pytest -m container tests/container
 
 ## demo: an example repository taken through validate -> plan -> sync -> publish
 demo: $(STAMP)
