@@ -207,7 +207,7 @@ def select_files(settings: FileSettings) -> tuple[list[Selected], list[Problem]]
     selector = _Selector(settings)
     selected: list[Selected] = []
     seen_sources: set[Path] = set()
-    if not settings.rules:
+    if settings.declared == 0:
         selector.problems.append(
             _files_problem(
                 settings,

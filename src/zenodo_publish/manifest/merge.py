@@ -34,7 +34,9 @@ def merge_sources(
             if name in DEFAULTS:
                 values[name] = DEFAULTS[name]
                 provenance[name] = "default"
-    missing = [name for name in REQUIRED if name not in values]
+    failed = set().union(*(source.failed for source in sources))
+    # A field a source tried to give but got wrong is already reported there.
+    missing = [name for name in REQUIRED if name not in values and name not in failed]
     problems: list[Problem] = []
     for name in missing:
         hint = f"add metadata.{name}"
@@ -43,6 +45,6 @@ def merge_sources(
         else:
             hint += " (no file of metadata_from has it either)"
         problems.append(manifest.problem(("metadata", name), f"no {name} for the record", hint))
-    if problems:
+    if problems or any(name not in values for name in REQUIRED):
         return None, problems
     return ResolvedMetadata(Metadata(**values), provenance), []

@@ -44,3 +44,4 @@ class FileSettings:
     rules: tuple[FileRule, ...] = ()
     exclude: tuple[str, ...] = ()
     rules_mark: Mark | None = None  # where files: (or paths:) is written
+    declared: int = 0  # entries written under files: (or paths:), valid or not

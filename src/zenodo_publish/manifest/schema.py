@@ -84,41 +84,47 @@ def _allowed_keys(schema: dict[str, Any]) -> list[str]:
     return keys
 
 
-def _describe(error: jsonschema.ValidationError) -> tuple[str, str | None]:
+def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
     schema = error.schema if isinstance(error.schema, dict) else {}
-    hint = schema.get("x-hint")
+    given_hint: str | None = schema.get("x-hint")
+    message, default_hint = _generic(error)
+    return message, given_hint or default_hint
+
+
+def _generic(error: jsonschema.ValidationError) -> tuple[str, str]:
+    schema = error.schema if isinstance(error.schema, dict) else {}
     validator, instance = error.validator, error.instance
     value: Any = error.validator_value
     if validator == "type":
         wanted = [value] if isinstance(value, str) else list(value)
         words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
-        return f"expected {words}, found {_kind(instance)}", hint
+        return f"expected {words}, found {_kind(instance)}", f"write {words} here"
     if validator == "required":
         missing = [key for key in value if isinstance(instance, dict) and key not in instance]
-        return f"missing required key {', '.join(missing)}", hint or f"add {missing[0]}:"
+        return f"missing required key {', '.join(missing)}", f"add {missing[0]}:"
     if validator == "enum":
         allowed = [str(v) for v in value]
         suggestion = did_you_mean(str(instance), allowed, "allowed")
         if not suggestion.startswith("did you mean"):
             suggestion = "use one of: " + ", ".join(allowed)
-        return f"{instance!r} is not allowed here", hint or suggestion
+        return f"{instance!r} is not allowed here", suggestion
     if validator in ("anyOf", "oneOf") and "x-message" in schema:
-        return str(schema["x-message"]), hint
+        return str(schema["x-message"]), "see `zenodo-publish schema`"
     if validator == "minLength":
-        return f"too short: at least {value} characters", hint
+        return f"too short: at least {value} characters", f"write at least {value} characters"
     if validator == "minItems":
-        return f"needs at least {value} item{'s' if value != 1 else ''}", hint
+        return f"needs at least {value} item{'s' if value != 1 else ''}", "add an item"
     if validator in ("minProperties", "maxProperties"):
-        return error.message, hint or "check the keys of this mapping"
+        return error.message, "check the keys of this mapping"
     if validator == "uniqueItems":
-        return "the list holds the same item twice", hint or "remove the repeated item"
+        return "the list holds the same item twice", "remove the repeated item"
     if validator == "pattern":
-        return f"{instance!r} does not have the expected form", hint
+        return f"{instance!r} does not have the expected form", "see `zenodo-publish schema`"
     if validator in ("minimum", "maximum"):
-        return f"{instance!r} is out of range ({validator} {value})", hint
+        return f"{instance!r} is out of range ({validator} {value})", "use a value in range"
     if validator == "dependentRequired":
-        return error.message, hint
-    return error.message, hint
+        return error.message, "add the missing key"
+    return error.message, "see `zenodo-publish schema`"
 
 
 def schema_problems(loaded: LoadedYaml) -> list[Problem]:

@@ -15,7 +15,7 @@ from zenodo_publish.manifest.loader import LoadedYaml, load_yaml_file
 from zenodo_publish.manifest.merge import merge_sources
 from zenodo_publish.manifest.rules import FileRule, FileSettings
 from zenodo_publish.manifest.schema import schema_problems
-from zenodo_publish.manifest.sources import SourceFields
+from zenodo_publish.manifest.sources import SourceFields, citation_cff, zenodo_json
 from zenodo_publish.manifest.sources.citation_cff import read_citation_cff
 from zenodo_publish.manifest.sources.stepup import (
     file_rules,
@@ -169,12 +169,16 @@ def _metadata_sources(
     problems.extend(checker.problems)
     sources = [own]
     names = tuple(n for n in loaded.get(("metadata_from",)) or () if isinstance(n, str))
-    readers = {"CITATION.cff": read_citation_cff, ".zenodo.json": read_zenodo_json}
+    readers = {
+        "CITATION.cff": (read_citation_cff, citation_cff.KEYS),
+        ".zenodo.json": (read_zenodo_json, zenodo_json.KEYS),
+    }
     for name in dict.fromkeys(names):
-        reader = readers.get(name)
-        if reader is None:
+        if name not in readers:
             continue  # the schema reports unknown sources
+        reader, keys = readers[name]
         fields, found = reader(repo_root)
+        fields.mark_failed(found, keys)
         sources.append(fields)
         problems.extend(found)
     return sources, names
@@ -213,11 +217,16 @@ def inspect_manifest(
     api: Literal["rdm", "legacy"] = "legacy" if loaded.get(("api",)) == "legacy" else "rdm"
     if resolved is not None and api == "legacy":
         for name, message, hint in legacy_problems(resolved.metadata):
-            problems.append(loaded.problem(("metadata", name.split("[")[0]), message, hint))
+            field, _, index = name.partition("[")
+            path = ("metadata", field, int(index.rstrip("]"))) if index else ("metadata", field)
+            problems.append(loaded.problem(path, message, hint))
     if check_files:
         problems.extend(select_files(files)[1])
     if problems or resolved is None:
-        return None, problems
+        # The manifest's own problems first, then those in other files; each in file order.
+        return None, sorted(
+            problems, key=lambda p: (p.file != display, p.file, p.line or 0, p.column or 0)
+        )
     manifest = Manifest(
         path=path.resolve(),
         repo_root=root,

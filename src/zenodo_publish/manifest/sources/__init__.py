@@ -7,6 +7,7 @@ of :class:`zenodo_publish.metadata.Metadata`) and reports problems with their pl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,17 @@ class SourceFields:
     label: str  # provenance label: "zenodo.yaml", "CITATION.cff", ".zenodo.json"
     values: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, PathKey] = field(default_factory=dict)
+    #: Fields this source tried to give but could not (already reported as problems).
+    failed: set[str] = field(default_factory=set)
+
+    def mark_failed(self, problems: list[Problem], keys: dict[str, str]) -> None:
+        """Fields whose source key (``keys``: key in the file -> field) has a problem."""
+        for problem in problems:
+            if problem.json_path == "$":
+                self.failed.update(keys.values())
+            for key, name in keys.items():
+                if re.match(rf"\$\.{re.escape(key)}(\.|\[|$)", problem.json_path):
+                    self.failed.add(name)
 
     def set(self, name: str, value: Any, path: PathKey) -> None:
         self.values[name] = value

@@ -19,6 +19,19 @@ from zenodo_publish.metadata.model import Affiliation, Person
 
 LABEL = "CITATION.cff"
 
+#: CFF keys -> the metadata fields they give.
+KEYS = {
+    "title": "title",
+    "version": "version",
+    "abstract": "description",
+    "authors": "creators",
+    "keywords": "keywords",
+    "license": "license",
+    "date-released": "publication_date",
+    "type": "resource_type",
+    "repository-code": "code_repository",
+}
+
 #: CFF ``type`` -> InvenioRDM resource type. CFF's default type is software.
 _TYPES = {"software": "software", "dataset": "dataset"}
 

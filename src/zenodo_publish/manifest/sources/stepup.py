@@ -67,8 +67,8 @@ def record_and_token_files(
 
 def file_rules(
     loaded: LoadedYaml, problems: list[Problem]
-) -> tuple[tuple[FileRule, ...], tuple[str, ...], Mark | None]:
-    """``(rules, exclude, where files:/paths: is written)``."""
+) -> tuple[tuple[FileRule, ...], tuple[str, ...], Mark | None, int]:
+    """``(rules, exclude, where files:/paths: is written, how many entries it has)``."""
     key = "files"
     if loaded.get(("files",)) is not None and loaded.get(("paths",)) is not None:
         problems.append(
@@ -90,7 +90,8 @@ def file_rules(
             rules.append(rule)
     exclude = loaded.get(("exclude",))
     patterns = tuple(p for p in exclude if isinstance(p, str)) if isinstance(exclude, list) else ()
-    return tuple(rules), patterns, loaded.keys.get((key,))
+    declared = len(entries) if isinstance(entries, list) else int(entries is not None)
+    return tuple(rules), patterns, loaded.keys.get((key,)), declared
 
 
 def _rule(loaded: LoadedYaml, path: PathKey, entry: object) -> FileRule | None:

@@ -36,6 +36,18 @@ from zenodo_publish.metadata.model import (
 LABEL = ".zenodo.json"
 EUROPEAN_COMMISSION_ROR = "00k4n6c32"
 
+#: .zenodo.json keys -> the metadata fields they give.
+KEYS = {
+    "title": "title", "description": "description", "upload_type": "resource_type",
+    "publication_type": "resource_type", "image_type": "resource_type", "creators": "creators",
+    "contributors": "contributors", "keywords": "keywords", "license": "license",
+    "related_identifiers": "related", "version": "version",
+    "publication_date": "publication_date", "access_right": "access_files",
+    "embargo_date": "embargo_until", "communities": "communities", "grants": "funding",
+    "language": "languages", "notes": "notes", "references": "references", "dates": "dates",
+    "locations": "locations", "imprint_publisher": "publisher", "subjects": "subjects",
+}  # fmt: skip
+
 _HANDLED = {
     "title", "description", "upload_type", "publication_type", "image_type", "creators",
     "contributors", "keywords", "license", "related_identifiers", "version",
