@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from zenodo_publish.errors import ManifestError, Problem, UsageError
 from zenodo_publish.manifest.files import select_files
-from zenodo_publish.manifest.loader import LoadedYaml, load_yaml_file
+from zenodo_publish.manifest.loader import LoadedYaml, PathKey, load_yaml_file
 from zenodo_publish.manifest.merge import merge_sources
 from zenodo_publish.manifest.rules import FileRule, FileSettings
 from zenodo_publish.manifest.schema import schema_problems
@@ -218,8 +218,10 @@ def inspect_manifest(
     if resolved is not None and api == "legacy":
         for name, message, hint in legacy_problems(resolved.metadata):
             field, _, index = name.partition("[")
-            path = ("metadata", field, int(index.rstrip("]"))) if index else ("metadata", field)
-            problems.append(loaded.problem(path, message, hint))
+            where: PathKey = ("metadata", field)
+            if index:
+                where = (*where, int(index.rstrip("]")))
+            problems.append(loaded.problem(where, message, hint))
     if check_files:
         problems.extend(select_files(files)[1])
     if problems or resolved is None:
