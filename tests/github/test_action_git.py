@@ -247,3 +247,21 @@ def test_subdirectory_working_directory(repo: Repo) -> None:
         ["git", "-C", str(repo.remote), "cat-file", "-e", "main:pkg/.zenodo-record.json"],
         check=True,
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, as in the action's container")
+def test_a_workspace_owned_by_the_runner_user_is_trusted_through_safe_directory(
+    repo: Repo,
+) -> None:
+    # On GitHub the workspace belongs to the runner user (uid 1001) and the container runs as
+    # root: git refuses such a repository unless safe.directory names it.
+    for path in [repo.workspace, *repo.workspace.rglob("*")]:
+        os.lchown(path, 1001, 1001)
+    refused = subprocess.run(
+        ["git", "status"], cwd=repo.workspace, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode != 0 and "dubious ownership" in refused.stderr
+    write_record(repo)
+    assert commit_record_file(request(repo)).committed
+    # ...given on the command line only: nothing written to the (isolated) global config
+    assert not (Path.home() / ".gitconfig").exists()
