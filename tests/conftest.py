@@ -15,6 +15,8 @@ import pytest
 
 from zenodo_publish.redact import clear_secrets
 
+pytest_plugins = ["zenodo_publish.emulator.pytest_plugin"]
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "plan",
     "schema",
+    "emulator",
 )
 
 EXIT_INTERRUPTED = 130
