@@ -12,11 +12,10 @@ Header format, one line per expected problem::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from zenodo_publish.cli import main
 
 INVALID = Path(__file__).resolve().parent.parent / "data" / "invalid"
 #: *.yaml at the top share one repository; */zenodo.yaml are cases with a tree of their own.
@@ -45,10 +44,10 @@ def test_the_corpus_is_large_enough() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.relative_to(INVALID).as_posix())
 def test_invalid_manifest_is_reported_at_the_right_place(
-    case: Path, invalid_repo: Path, capsys: pytest.CaptureFixture[str]
+    case: Path, invalid_repo: Path, run: Callable[..., int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     manifest = invalid_repo / case.relative_to(INVALID)
-    exit_code = main(["validate", "--manifest", str(manifest)])
+    exit_code = run("validate", "--manifest", str(manifest))
     err = capsys.readouterr().err
     assert exit_code == 1, err
     assert "Traceback" not in err

@@ -205,17 +205,19 @@ def _position_problem(text: str, file: str, error: yaml.YAMLError) -> Problem:
 def parse_yaml(text: str, *, file: str) -> LoadedYaml:
     """Parse one YAML document. Raises ManifestError with every problem found."""
     loaded = LoadedYaml(data=None, file=file)
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
+        # The reader checks for unprintable characters already when it is created.
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         raise ManifestError([_position_problem(text, file, error)]) from None
     except RecursionError:
         raise ManifestError(
             [Problem("the YAML is nested too deeply", file, hint="flatten the structure")]
         ) from None
-    finally:
-        loader.dispose()
     if root is None:
         loaded.values[()] = Mark(1, 1)
         return loaded

@@ -245,17 +245,16 @@ def _access(checker: Checker, out: SourceFields) -> None:
 
 
 def _subjects_dates_locations(checker: Checker, out: SourceFields) -> None:
-    subjects = checker.items((*MD, "subjects"))
+    subjects: list[Subject] = []
+    for _, item in checker.items((*MD, "subjects")):
+        if isinstance(item, str):
+            subjects.append(Subject(subject=item.strip()))
+        elif isinstance(item, dict) and isinstance(item.get("subject"), str):
+            subjects.append(Subject(subject=item["subject"].strip()))
+        elif isinstance(item, dict) and isinstance(item.get("id"), str):
+            subjects.append(Subject(id=item["id"].strip()))
     if subjects:
-        out.set(
-            "subjects",
-            tuple(
-                Subject(subject=item) if isinstance(item, str) else Subject(**item)
-                for _, item in subjects
-                if isinstance(item, (str, dict)) and set(item) <= {"subject", "id"}
-            ),
-            (*MD, "subjects"),
-        )
+        out.set("subjects", tuple(subjects), (*MD, "subjects"))
     dates: list[DateEntry] = []
     entries = checker.items((*MD, "dates"))
     for path, entry in entries:
