@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zenodo_publish.errors import ManifestError
@@ -132,49 +133,33 @@ _trees = st.dictionaries(
 )
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=40, deadline=None)
 @given(_trees)
-def test_archives_are_byte_stable(tmp_path: Path, tree: dict[str, bytes]) -> None:
+def test_archives_are_byte_stable(tree: dict[str, bytes]) -> None:
     """Same tree, same bytes: whatever the order files were written in, their times and modes."""
-    # A name can't be both a file and a folder; keep the trees that are real trees.
     names = sorted(tree)
+    # A name can't be both a file and a folder; keep the trees that are real trees.
     if any(b.startswith(a + "/") for a in names for b in names):
         return
-    first, second = tmp_path / "one", tmp_path / "two"
-    for root, order, mtime, mode in (
-        (first, names, 1_000_000, 0o600),
-        (second, names[::-1], 2_000_000_000, 0o755),
-    ):
-        for name in order:
-            path = root / "src" / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(tree[name])
-            os.chmod(path, mode)
-            os.utime(path, (mtime, mtime))
     outputs = []
-    for root in (first, second):
-        members = [(n, root / "src" / n) for n in (names if root is first else names[::-1])]
-        target = root / "out.zip"
-        write_deterministic_zip(members, target)
-        outputs.append(target.read_bytes())
+    with tempfile.TemporaryDirectory() as scratch:
+        for index, (order, mtime, mode) in enumerate(
+            ((names, 1_000_000, 0o600), (names[::-1], 2_000_000_000, 0o755))
+        ):
+            root = Path(scratch) / str(index)
+            for name in order:
+                path = root / "src" / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(tree[name])
+                os.chmod(path, mode)
+                os.utime(path, (mtime, mtime))
+            write_deterministic_zip([(n, root / "src" / n) for n in order], root / "out.zip")
+            outputs.append((root / "out.zip").read_bytes())
+        with zipfile.ZipFile(Path(scratch) / "0" / "out.zip") as opened:
+            assert opened.namelist() == names
+            assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in opened.infolist())
+            assert {n: opened.read(n) for n in names} == tree
     assert outputs[0] == outputs[1]
-    with zipfile.ZipFile(first / "out.zip") as opened:
-        assert opened.namelist() == names
-        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in opened.infolist())
-        assert {n: opened.read(n) for n in names} == tree
-    for path in (first, second):
-        path_cleanup(path)
-
-
-def path_cleanup(root: Path) -> None:
-    for current, dirs, files in os.walk(root, topdown=False):
-        for name in files:
-            (Path(current) / name).unlink()
-        for name in dirs:
-            (Path(current) / name).rmdir()
-    root.rmdir()
 
 
 def test_archive_rule_builds_the_same_zip_twice(tmp_path: Path) -> None:
