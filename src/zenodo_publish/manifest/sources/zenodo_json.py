@@ -228,6 +228,7 @@ def _access(checker: Checker, out: SourceFields, data: dict[str, Any]) -> None:
                 'add "embargo_date": "YYYY-MM-DD"',
             )
         elif checker.issue(("embargo_date",), check_full_date(until)):
+            # The converters restrict the files until the date; afterwards they are open.
             out.set("access_files", "public", ("access_right",))
             out.set("embargo_until", until.strip(), ("embargo_date",))
 
