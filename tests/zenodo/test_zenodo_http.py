@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 import responses
@@ -268,3 +269,23 @@ def test_transport_errors_have_no_url_query(
         session.request("POST", f"/records?access_token={TOKEN}", idempotent=False, json={})
     assert TOKEN not in str(info.value)
     assert "timed out" in str(info.value)
+
+
+def test_environment_proxies_apply_except_to_loopback() -> None:
+    remote = ZenodoSession("https://sandbox.zenodo.org/api", None)
+    local = ZenodoSession(BASE, None)
+    assert remote.http.trust_env and not local.http.trust_env
+
+
+def test_netrc_never_replaces_the_bearer_token(
+    rsps: responses.RequestsMock, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine zenodo.test login someone password other\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    s = ZenodoSession("https://zenodo.test/api", TOKEN)
+    assert s.http.trust_env
+    rsps.get("https://zenodo.test/api/records/1", json={})
+    s.request("GET", "/records/1", idempotent=True)
+    assert rsps.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"

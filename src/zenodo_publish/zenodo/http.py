@@ -17,6 +17,7 @@ Rules (SPEC §5.6, zenodo-api.md §2, §3, §7.6):
 
 from __future__ import annotations
 
+import ipaddress
 import json as jsonlib
 import logging
 import os
@@ -29,6 +30,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from zenodo_publish import __version__
@@ -129,8 +131,11 @@ class ZenodoSession:
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
-        # Proxies and netrc from the environment could add credentials we do not control.
-        self.http.trust_env = False
+        # Proxy and CA settings from the environment are honoured (self-hosted runners behind
+        # a proxy), except for a loopback endpoint such as the emulator. The pass-through auth
+        # keeps requests from consulting ~/.netrc, whose entry would replace the bearer token.
+        self.http.trust_env = not _is_loopback(self.base_url)
+        self.http.auth = _HeaderAuthOnly()
         self.http.headers["User-Agent"] = user_agent()
         if token:
             self.http.headers["Authorization"] = f"Bearer {token}"
@@ -329,6 +334,23 @@ def parse_json_object(response: requests.Response, call: str) -> dict[str, Any]:
             f"{call} answered {response.status_code} with JSON that is not an object"
         )
     return parsed
+
+
+class _HeaderAuthOnly(requests.auth.AuthBase):
+    """The Authorization header set on the session is the only credential sent."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _origin(url: str) -> tuple[str, str]:
