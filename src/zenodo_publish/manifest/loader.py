@@ -12,7 +12,6 @@ arbitrary input never raises anything but :class:`~zenodo_publish.errors.Manifes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,14 +259,3 @@ def read_text(path: Path, *, file: str) -> str:
 
 def load_yaml_file(path: Path, *, file: str) -> LoadedYaml:
     return parse_yaml(read_text(path, file=file), file=file)
-
-
-def walk(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, Any]]:
-    """Every (path, value) pair of a loaded document, depth first."""
-    yield path, data
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from walk(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from walk(value, (*path, index))
