@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import RDM, Api, full_body, full_metadata, md5
+from emu_support import RDM, Api, full_body, full_metadata, md5
 
 from zenodo_publish.emulator.testing import EmulatorHandle
 

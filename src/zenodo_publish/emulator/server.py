@@ -55,8 +55,12 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         """Serve from a daemon thread; returns at once."""
+        # A short poll interval keeps stop() (and so each test's own emulator) fast.
         self._thread = threading.Thread(
-            target=self.server.serve_forever, name=f"zenodo-emulator-{self.port}", daemon=True
+            target=self.server.serve_forever,
+            args=(0.05,),
+            name=f"zenodo-emulator-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
