@@ -25,6 +25,9 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "plan",
     "schema",
+    "sync",
+    "publish",
+    "discard",
     "emulator",
 )
 

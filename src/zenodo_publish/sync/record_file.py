@@ -77,7 +77,7 @@ def read_entry(path: Path, endpoint_url: str) -> RecordEntry | None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("record_id"), str):
         raise _bad(path, f"the entry for {endpoint_url} has no record_id string")
-    values = {key: raw.get(key) for key in _FIELDS if raw.get(key) is not None}
+    values = {key: str(raw[key]) for key in _FIELDS if raw.get(key) is not None}
     return RecordEntry(**values)
 
 
@@ -123,3 +123,18 @@ def _bad(path: Path, message: str) -> ManifestError:
         [Problem(message, file=str(path), json_path="$")],
         hint="fix or delete the record file; it is rewritten by the next sync",
     )
+
+
+def remove_entry(path: Path, endpoint_url: str) -> bool:
+    """Forget the record of ``endpoint_url`` (after its only draft was discarded)."""
+    if not path.exists():
+        return False
+    if is_stepup_format(path):
+        path.unlink()
+        return True
+    document = _load_json(path, path.read_text(encoding="utf-8"))
+    if endpoint_url not in document:
+        return False
+    del document[endpoint_url]
+    path.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return True

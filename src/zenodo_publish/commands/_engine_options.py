@@ -1,0 +1,197 @@
+"""Options shared by the commands that talk to Zenodo (plan, sync, publish, discard)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from zenodo_publish.errors import UsageError
+from zenodo_publish.redact import register_secret
+from zenodo_publish.sync.result import RunResult
+
+TOKEN_ENV = "ZENODO_TOKEN"
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = True) -> None:
+    parser.add_argument(
+        "--manifest", type=Path, default=Path("zenodo.yaml"), help="default: zenodo.yaml"
+    )
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        help=f"file holding the Zenodo token (default: ${TOKEN_ENV}, then the manifest's "
+        "path_token)",
+    )
+    parser.add_argument(
+        "--endpoint", help="sandbox, production or an InvenioRDM API URL (overrides the manifest)"
+    )
+    parser.add_argument("--api", choices=("rdm", "legacy"), help="overrides the manifest")
+    parser.add_argument(
+        "--parallel",
+        type=_parallel,
+        default=4,
+        metavar="N",
+        help="upload up to N files at once (1-16, default 4)",
+    )
+    parser.add_argument(
+        "--set-version",
+        metavar="VERSION",
+        help="version to record (as a release tag would; a leading v is dropped)",
+    )
+    parser.add_argument(
+        "--repository-url",
+        help="URL that marks this repository's records (default: the manifest's "
+        "code_repository, then git's origin)",
+    )
+    if dry_run:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show what would happen; change nothing"
+        )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _parallel(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 16:
+        raise argparse.ArgumentTypeError("must be between 1 and 16")
+    return value
+
+
+def resolve_token(args: argparse.Namespace, manifest_token_file: Path | None) -> str | None:
+    """The token from --token-file, $ZENODO_TOKEN, or the manifest's path_token, in that order.
+    Registered as a secret before anything else happens with it."""
+    path: Path | None = args.token_file
+    if path is not None:
+        token = _read_token_file(path, "--token-file")
+    elif os.environ.get(TOKEN_ENV):
+        token = os.environ[TOKEN_ENV].strip()
+    elif manifest_token_file is not None and manifest_token_file.is_file():
+        token = _read_token_file(manifest_token_file, "path_token")
+    else:
+        return None
+    register_secret(token)
+    return token
+
+
+def _read_token_file(path: Path, where: str) -> str:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise UsageError(
+            f"cannot read the token file {path} ({where}): {error.strerror}",
+            hint="check the path, or set ZENODO_TOKEN instead",
+        ) from error
+    if not token:
+        raise UsageError(f"the token file {path} ({where}) is empty")
+    return token
+
+
+def version_from(args: argparse.Namespace) -> str | None:
+    version: str | None = args.set_version
+    if version and version[:1] in ("v", "V") and version[1:2].isdigit():
+        return version[1:]
+    return version
+
+
+def repository_url_from_git(repo_root: Path) -> str | None:
+    """``origin``'s URL in https form, without credentials; None outside a git checkout."""
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(repo_root), "remote", "get-url", "origin"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    url = completed.stdout.strip()
+    if completed.returncode != 0 or not url:
+        return None
+    return normalise_repository_url(url)
+
+
+def normalise_repository_url(url: str) -> str | None:
+    if url.startswith("git@") and ":" in url:
+        host, _, path = url[4:].partition(":")
+        url = f"https://{host}/{path}"
+    if not url.startswith(("https://", "http://")):
+        return None
+    scheme, _, rest = url.partition("://")
+    rest = rest.rsplit("@", 1)[-1] if "@" in rest.split("/", 1)[0] else rest
+    return f"https://{rest.removesuffix('.git').rstrip('/')}" if scheme else None
+
+
+def print_result(result: RunResult, *, as_json: bool) -> None:
+    if as_json:
+        document = asdict(result)
+        document.update(
+            files_uploaded=result.files_uploaded,
+            files_skipped=result.files_skipped,
+            files_deleted=result.files_deleted,
+        )
+        json.dump(document, sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+        return
+    ids = result.ids
+    lines = []
+    if result.dry_run:
+        lines.append("dry run: nothing was changed")
+    lines.append(
+        f"files: {result.files_uploaded} uploaded, {result.files_skipped} unchanged, "
+        f"{result.files_deleted} deleted"
+        if not result.dry_run
+        else f"files: {result.count('upload', 'replace')} to upload, {result.count('skip')} "
+        f"unchanged, {result.count('delete')} to delete"
+    )
+    if ids.record_id:
+        lines.append(f"record: {ids.record_id} ({ids.state})  {ids.record_url or ''}".rstrip())
+    if ids.doi:
+        lines.append(f"DOI: {ids.doi}  https://doi.org/{ids.doi}")
+    if ids.concept_doi:
+        lines.append(f"concept DOI: {ids.concept_doi}  https://doi.org/{ids.concept_doi}")
+    if result.published:
+        lines.append("published")
+    for message in result.messages:
+        lines.append(f"note: {message}")
+    print("\n".join(lines))
+
+
+def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int:
+    """Build the request from the flags, run the engine, print the result."""
+    # Imported here: `zenodo-publish --help` should not pay for the engine's imports.
+    from zenodo_publish.manifest import load_manifest
+    from zenodo_publish.sync.engine import SyncRequest, run
+    from zenodo_publish.sync.report import StreamReporter
+
+    manifest_path: Path = args.manifest
+    manifest = load_manifest(manifest_path)
+    token = resolve_token(
+        args,
+        manifest.repo_root / manifest.token_file if manifest.token_file is not None else None,
+    )
+    repository_url = args.repository_url or manifest.code_repository
+    if repository_url is None:
+        repository_url = repository_url_from_git(manifest.repo_root)
+    request = SyncRequest(
+        mode=mode,  # type: ignore[arg-type]
+        manifest_path=manifest_path,
+        token=token,
+        endpoint=args.endpoint,
+        api=args.api,
+        may_publish=may_publish,
+        version=version_from(args),
+        dry_run=getattr(args, "dry_run", False),
+        parallel=args.parallel,
+        repository_url=repository_url,
+    )
+    result = run(request, reporter=StreamReporter())
+    print_result(result, as_json=args.json)
+    return 0

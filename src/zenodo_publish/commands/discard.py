@@ -1,0 +1,82 @@
+"""``zenodo-publish discard``: delete this repository's open draft (and only that one).
+
+The draft is the one the record file names for the endpoint, so a discard can never reach a
+record of another repository. A new-version draft gives way to the latest published version;
+a draft that was never published disappears from the record file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from zenodo_publish.commands._engine_options import add_engine_arguments, resolve_token
+from zenodo_publish.errors import UsageError
+from zenodo_publish.manifest import load_manifest, parse_endpoint
+from zenodo_publish.sync.record_file import RecordEntry, read_entry, remove_entry, write_entry
+from zenodo_publish.zenodo import make_backend
+
+HELP = "discard this repository's open Zenodo draft (the one the record file names)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_engine_arguments(parser, dry_run=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    manifest = load_manifest(args.manifest)
+    endpoint = parse_endpoint(args.endpoint) if args.endpoint else manifest.endpoint
+    record_path = manifest.repo_root / manifest.record_file
+    entry = read_entry(record_path, endpoint.api_url)
+    if entry is None:
+        raise UsageError(
+            f"{manifest.record_file} holds no record for {endpoint.api_url}; nothing to discard",
+            hint="discard only touches the draft this repository's record file names",
+        )
+    token = resolve_token(
+        args, manifest.repo_root / manifest.token_file if manifest.token_file else None
+    )
+    if not token:
+        raise UsageError("a Zenodo token is needed to discard", hint="set ZENODO_TOKEN")
+    backend = make_backend(endpoint, args.api or manifest.api, token)
+    draft = backend.read_draft(entry.record_id)
+    if draft is None:
+        _say(args, {"discarded": None, "record_id": entry.record_id}, "no open draft; nothing done")
+        return 0
+    backend.discard(draft.id)
+    outcome: dict[str, object] = {"discarded": draft.id}
+    if draft.is_published:
+        # An edit draft: the published record stays what the record file names.
+        outcome["record_id"] = draft.id
+    else:
+        latest = backend.find_records(f"parent.id:{draft.concept_id}") if draft.concept_id else []
+        if latest:
+            record = latest[0]
+            write_entry(
+                record_path,
+                endpoint.api_url,
+                RecordEntry(
+                    record_id=record.id,
+                    concept_id=record.concept_id,
+                    doi=record.doi,
+                    concept_doi=record.concept_doi,
+                    version=record.version,
+                    state="published",
+                    record_url=record.html_url,
+                ),
+            )
+            outcome["record_id"] = record.id
+        else:
+            remove_entry(record_path, endpoint.api_url)
+            outcome["record_id"] = None
+    _say(args, outcome, f"discarded draft {draft.id}")
+    return 0
+
+
+def _say(args: argparse.Namespace, outcome: dict[str, object], text: str) -> None:
+    if args.json:
+        json.dump(outcome, sys.stdout, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        print(text)

@@ -1,0 +1,256 @@
+"""``apply(plan)``: carry a plan out against Zenodo, step by step, crash-safe (SPEC §5.3-5.5, 5.8).
+
+Every step either is idempotent or re-reads state before it is tried again, and the record
+file is written as soon as a draft exists, so a re-run after a crash anywhere converges on the
+same end state: one draft or version, the manifest's files, no duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from zenodo_publish.errors import (
+    IntegrityError,
+    PublishOutcomeUnknown,
+    RateLimitedError,
+    ServerError,
+    StateError,
+    TransportError,
+    ValidationRejected,
+)
+from zenodo_publish.sync.plan import FileOp, Located, Plan, WantedFile, plan_files
+from zenodo_publish.sync.report import Reporter
+from zenodo_publish.zenodo.backend import Backend, RemoteRecord, UploadSpec
+
+#: Errors after which a file pass is worth one more try from freshly read state.
+_PASSING_FAULTS = (ServerError, TransportError, RateLimitedError)
+_FILE_PASSES = 3
+
+
+@dataclass(frozen=True)
+class Applied:
+    record: RemoteRecord
+    files: tuple[FileOp, ...]
+    published: bool
+    notes: tuple[str, ...]
+
+
+class Applier:
+    def __init__(
+        self,
+        backend: Backend,
+        reporter: Reporter,
+        *,
+        sources: dict[str, Path],
+        on_draft: Callable[[RemoteRecord], None],
+        parallel: int,
+        find_own_draft: Callable[[], RemoteRecord | None],
+    ) -> None:
+        self._backend = backend
+        self._reporter = reporter
+        self._sources = sources
+        self._on_draft = on_draft
+        self._parallel = parallel
+        self._find_own_draft = find_own_draft
+        self._notes: list[str] = []
+
+    def apply(self, plan: Plan, located: Located, wanted: Sequence[WantedFile]) -> Applied:
+        if plan.action == "blocked":
+            raise StateError(
+                plan.notes[-1],
+                hint="publish the edit draft on Zenodo, or `zenodo-publish discard` it, then "
+                "run again to open a new version",
+            )
+        if plan.action == "none":
+            record = located.record
+            files = list(plan.files)
+        else:
+            with self._reporter.phase(_PHASE_TITLES[plan.action]):
+                record = self._open_draft(plan, located)
+                self._on_draft(record)
+            record, files = self._sync_files(record, wanted)
+            record = self._sync_metadata(plan, record)
+        published = False
+        if plan.publish and record is not None and record.is_draft:
+            with self._reporter.phase("Publishing"):
+                record = self._publish(record, wanted)
+                published = True
+        elif plan.publish and record is not None and plan.action == "none":
+            self._notes.append("nothing to publish: the published record is up to date")
+        return Applied(record, tuple(files), published, tuple(self._notes))
+
+    # --- opening the draft to work in -----------------------------------------------------
+
+    def _open_draft(self, plan: Plan, located: Located) -> RemoteRecord:
+        backend = self._backend
+        if plan.action == "create":
+            try:
+                return backend.create_draft(dict(plan.body))
+            except _PASSING_FAULTS:
+                # A create that failed on the way back may still have created the draft:
+                # look for it before creating another, so a retry never makes a second concept.
+                found = self._find_own_draft()
+                if found is not None:
+                    self._notes.append(f"draft {found.id} was created despite the error")
+                    return found
+                return backend.create_draft(dict(plan.body))
+        record: RemoteRecord = located.record
+        if plan.action == "update_draft":
+            return record
+        if plan.action == "new_version":
+            # New-version creation returns the existing draft when there is one: safe to repeat.
+            return _twice(lambda: backend.new_version(record.id))
+        if plan.action == "edit":
+            return _twice(lambda: backend.edit(record.id))
+        raise AssertionError(f"unknown plan action {plan.action!r}")
+
+    # --- files ------------------------------------------------------------------------------
+
+    def _sync_files(
+        self, draft: RemoteRecord, wanted: Sequence[WantedFile]
+    ) -> tuple[RemoteRecord, list[FileOp]]:
+        """Bring the draft's files in line, re-planning from fresh state after a passing fault."""
+        first_ops = plan_files(wanted, draft.files)
+        if not any(op.action != "skip" for op in first_ops) or draft.files_locked:
+            return draft, first_ops
+        with self._reporter.phase("Uploading files"):
+            for attempt in range(1, _FILE_PASSES + 1):
+                ops = plan_files(wanted, draft.files)
+                try:
+                    self._file_pass(draft, ops)
+                    break
+                except _PASSING_FAULTS as error:
+                    if attempt == _FILE_PASSES:
+                        raise
+                    self._reporter.info(f"   {error.message}; re-reading the draft and resuming")
+                    fresh = self._backend.read_draft(draft.id)
+                    if fresh is None:
+                        raise StateError(f"draft {draft.id} vanished during the sync") from error
+                    draft = fresh
+        fresh = self._backend.read_draft(draft.id)
+        if fresh is None:
+            raise StateError(f"draft {draft.id} vanished during the sync")
+        # Report against the first plan: what this run changed, not what the last pass did.
+        return fresh, _merge_outcomes(first_ops, plan_files(wanted, fresh.files))
+
+    def _file_pass(self, draft: RemoteRecord, ops: Sequence[FileOp]) -> None:
+        backend = self._backend
+        for op in ops:
+            if op.action in ("delete", "replace") and op.name in draft.files:
+                self._reporter.info(f"   delete {op.name} ({op.reason})")
+                backend.delete_file(draft.id, op.name)
+        uploads = [
+            UploadSpec(op.name, op.size or 0, op.md5 or "", self._opener(op.name))
+            for op in ops
+            if op.action in ("upload", "replace")
+        ]
+        if uploads:
+            for spec in uploads:
+                self._reporter.info(f"   upload {spec.key} ({spec.size} bytes)")
+            backend.upload_files(
+                draft.id, uploads, parallel=self._parallel, progress=self._reporter.progress
+            )
+
+    def _opener(self, name: str) -> Callable[[], IO[bytes]]:
+        path = self._sources[name]
+        return lambda: path.open("rb")
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    def _sync_metadata(self, plan: Plan, draft: RemoteRecord) -> RemoteRecord:
+        if plan.action == "create" and not draft.field_errors:
+            return draft
+        # New versions lose publication_date and version server-side, so they always get the
+        # full body; drafts and edits only when something differs.
+        if plan.action in ("update_draft", "edit") and not plan.metadata_changes:
+            return draft
+        with self._reporter.phase("Updating metadata"):
+            updated = self._backend.update_draft(draft.id, dict(plan.body))
+        if updated.field_errors:
+            details = "; ".join(f"{e.field}: {' '.join(e.messages)}" for e in updated.field_errors)
+            raise ValidationRejected(
+                f"Zenodo saved the draft but rejected some metadata: {details}",
+                status=200,
+                field_errors=updated.field_errors,
+                hint="fix these fields in the manifest and run again; nothing was published",
+            )
+        return updated
+
+    # --- publishing -------------------------------------------------------------------------
+
+    def _publish(self, draft: RemoteRecord, wanted: Sequence[WantedFile]) -> RemoteRecord:
+        pending = draft.pending_files
+        if pending:
+            raise StateError(
+                f"draft {draft.id} has unfinished uploads ({', '.join(pending)}); not publishing",
+                hint="run the sync again: it replaces unfinished uploads",
+            )
+        try:
+            self._backend.publish(draft.id)
+        except PublishOutcomeUnknown:
+            # Never publish twice blindly: find out whether the first attempt went through.
+            record = self._backend.read_record(draft.id)
+            if record is None or record.is_draft:
+                raise
+            self._notes.append("publishing answered with an error but had gone through")
+        record = self._backend.read_record(draft.id)
+        if record is None:
+            raise StateError(f"record {draft.id} is not readable right after publishing")
+        _verify_published(record, wanted, draft.version)
+        return record
+
+
+_PHASE_TITLES = {
+    "create": "Creating a draft",
+    "update_draft": "Updating the draft",
+    "new_version": "Opening a new version",
+    "edit": "Opening an edit of the published record",
+}
+
+
+def _twice(call: Callable[[], RemoteRecord]) -> RemoteRecord:
+    """Call an operation that is safe to repeat (it returns what exists) once more on a fault."""
+    try:
+        return call()
+    except _PASSING_FAULTS:
+        return call()
+
+
+def _merge_outcomes(first: Sequence[FileOp], final: Sequence[FileOp]) -> list[FileOp]:
+    """The first plan's actions, checked against the final state: anything still differing
+    after the passes is an error, not a report line."""
+    unfinished = [op.name for op in final if op.action != "skip"]
+    if unfinished:
+        raise IntegrityError(
+            f"after uploading, the draft still differs for: {', '.join(unfinished)}",
+            hint="run the sync again; if it persists, report it with the log",
+        )
+    return list(first)
+
+
+def _verify_published(
+    record: RemoteRecord, wanted: Sequence[WantedFile], version: str | None
+) -> None:
+    problems: list[str] = []
+    if not record.doi:
+        problems.append("it has no DOI")
+    if version is not None and record.version != version:
+        problems.append(f"its version is {record.version!r}, expected {version!r}")
+    for w in wanted:
+        have = record.files.get(w.name)
+        if have is None:
+            problems.append(f"file {w.name} is missing")
+        elif have.md5 != w.md5 or have.size != w.size:
+            problems.append(f"file {w.name} differs (md5 {have.md5}, expected {w.md5})")
+    extra = sorted(set(record.files) - {w.name for w in wanted})
+    if extra:
+        problems.append(f"unexpected files: {', '.join(extra)}")
+    if problems:
+        raise IntegrityError(
+            f"published record {record.id} does not match the manifest: " + "; ".join(problems),
+            hint="the record is published (that cannot be undone); compare it on Zenodo and "
+            "open a new version with the right files if needed",
+        )

@@ -1,0 +1,300 @@
+"""The engine: one call that validates, plans, syncs or publishes (SPEC §2, §5).
+
+The CLI and the GitHub Action both build a :class:`SyncRequest` and call :func:`run`; everything
+they report comes back in a :class:`~zenodo_publish.sync.result.RunResult`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from zenodo_publish.errors import UsageError
+from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
+from zenodo_publish.manifest import resolve_files as resolve_local_files
+from zenodo_publish.sync import publish_rules
+from zenodo_publish.sync.apply import Applier
+from zenodo_publish.sync.codec import codec_for
+from zenodo_publish.sync.locate import locate, marker_query
+from zenodo_publish.sync.plan import LocalSnapshot, Located, Plan, PlanPolicy, WantedFile, plan
+from zenodo_publish.sync.record_file import RecordEntry, read_entry, write_entry
+from zenodo_publish.sync.report import NullReporter, Reporter
+from zenodo_publish.sync.result import FileOutcome, RecordIds, RunResult
+from zenodo_publish.zenodo import make_backend
+from zenodo_publish.zenodo.backend import Backend, RemoteRecord
+
+Mode = Literal["validate", "plan", "sync", "publish"]
+BackendFactory = Callable[[Endpoint, str, str], Backend]
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    mode: Mode
+    manifest_path: Path
+    repo_root: Path | None = None
+    token: str | None = None
+    #: Overrides of the manifest's settings (CLI flags, action inputs).
+    endpoint: str | None = None
+    api: Literal["rdm", "legacy"] | None = None
+    #: Whether this run may publish (the trigger policy or an explicit ``publish`` command).
+    may_publish: bool = False
+    #: The version a release tag gives (minus its leading v); fills metadata.version.
+    version: str | None = None
+    dry_run: bool = False
+    parallel: int = 4
+    #: The repository's URL: the marker that identifies this repository's records.
+    repository_url: str | None = None
+    today: datetime.date | None = None
+    extra_notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def run(
+    request: SyncRequest,
+    *,
+    reporter: Reporter | None = None,
+    backend_factory: BackendFactory | None = None,
+) -> RunResult:
+    report: Reporter = reporter if reporter is not None else NullReporter()
+    with report.phase("Reading the manifest"):
+        manifest = load_manifest(request.manifest_path, repo_root=request.repo_root)
+        endpoint = parse_endpoint(request.endpoint) if request.endpoint else manifest.endpoint
+        api = request.api or manifest.api
+        with tempfile.TemporaryDirectory(prefix="zenodo-publish-") as build_dir:
+            local = resolve_local_files(manifest, build_dir=Path(build_dir))
+            report.info(
+                f"{len(local.files)} files, {sum(f.size for f in local.files)} bytes; "
+                f"endpoint {endpoint.api_url} ({api} API)"
+            )
+            return _Run(request, manifest, endpoint, api, local, report, backend_factory).go()
+
+
+class _Run:
+    def __init__(
+        self,
+        request: SyncRequest,
+        manifest: Manifest,
+        endpoint: Endpoint,
+        api: str,
+        local: LocalState,
+        reporter: Reporter,
+        backend_factory: BackendFactory | None,
+    ) -> None:
+        self.request = request
+        self.manifest = manifest
+        self.endpoint = endpoint
+        self.api = api
+        self.local = local
+        self.reporter = reporter
+        self.backend_factory = backend_factory or make_backend
+        self.codec = codec_for(api)
+        self.repository_url = request.repository_url or manifest.code_repository
+        self.record_path = manifest.repo_root / manifest.record_file
+        self.notes: list[str] = list(request.extra_notes)
+
+    # --- the phases -------------------------------------------------------------------------
+
+    def go(self) -> RunResult:
+        request = self.request
+        if request.mode == "validate":
+            return self._result(RecordIds(), plan_json=self._offline_plan_json())
+        publishing = request.may_publish and request.mode in ("sync", "publish")
+        if publishing:
+            publish_rules.check_publish_allowed(
+                self.manifest, self.endpoint, tag_version=request.version
+            )
+        backend = self._backend()
+        snapshot = self._snapshot()
+        with self.reporter.phase("Comparing with Zenodo"):
+            entry = read_entry(self.record_path, self.endpoint.api_url)
+            located = locate(
+                backend,
+                entry,
+                repository_url=self.repository_url,
+                record_file=str(self.manifest.record_file),
+            )
+            policy = PlanPolicy(may_publish=publishing, today=self._today().isoformat())
+            the_plan = plan(snapshot, located, policy, self.codec)
+        self.notes.extend(the_plan.notes)
+        self._report_plan(the_plan)
+        if request.mode == "plan" or request.dry_run:
+            ids = _ids(located.record, self.endpoint) if located.record is not None else RecordIds()
+            return self._result(ids, the_plan, plan_only=True)
+
+        applier = Applier(
+            backend,
+            self.reporter,
+            sources={f.name: f.source for f in self.local.files},
+            on_draft=self._remember_draft,
+            parallel=request.parallel,
+            find_own_draft=lambda: self._find_own_draft(backend),
+        )
+        applied = applier.apply(the_plan, located, snapshot.files)
+        self.notes.extend(applied.notes)
+        ids = _ids(applied.record, self.endpoint)
+        changed = write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids))
+        self.record_file_changed = self.record_file_changed or changed
+        files = tuple(
+            FileOutcome(op.name, op.action, op.size, op.md5, op.origin) for op in applied.files
+        )
+        return self._result(ids, the_plan, published=applied.published, files=files)
+
+    record_file_changed = False
+
+    def _remember_draft(self, record: RemoteRecord) -> None:
+        """Write the record file the moment a draft exists, before any upload (SPEC §4)."""
+        ids = _ids(record, self.endpoint)
+        if write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids)):
+            self.record_file_changed = True
+            self.reporter.info(f"   record file {self.manifest.record_file} -> draft {record.id}")
+
+    def _find_own_draft(self, backend: Backend) -> RemoteRecord | None:
+        if self.repository_url is None:
+            return None
+        drafts = backend.find_drafts(marker_query(self.repository_url))
+        return backend.read_draft(drafts[0].id) if len(drafts) == 1 else None
+
+    # --- building blocks ------------------------------------------------------------------
+
+    def _backend(self) -> Backend:
+        token = self.request.token
+        if not token:
+            raise UsageError(
+                "a Zenodo token is needed to read or change the record",
+                hint="set ZENODO_TOKEN (or --token-file, or the action's zenodo_token input); "
+                "create one under Account > Applications with deposit:write and "
+                "deposit:actions scopes, on the same site as the endpoint",
+            )
+        return self.backend_factory(self.endpoint, self.api, token)
+
+    def _snapshot(self) -> LocalSnapshot:
+        resolved = self.manifest.metadata
+        if self.request.version:
+            resolved = resolved.with_version(self.request.version)
+        md = resolved.metadata
+        if self.repository_url:
+            md = md.with_related_identifier(self.repository_url, "url", "issupplementto")
+        wanted = tuple(WantedFile(f.name, f.size, f.md5, f.origin) for f in self.local.files)
+        return LocalSnapshot(
+            files=wanted,
+            body=self.codec.body(md),
+            explicit_publication_date=md.publication_date is not None,
+        )
+
+    def _today(self) -> datetime.date:
+        return self.request.today or datetime.datetime.now(datetime.UTC).date()
+
+    # --- reporting ------------------------------------------------------------------------
+
+    def _report_plan(self, the_plan: Plan) -> None:
+        counts = {a: the_plan.count(a) for a in ("upload", "replace", "skip", "delete")}
+        summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n)
+        self.reporter.info(f"plan: {the_plan.action}; files: {summary or 'none'}")
+        if the_plan.metadata_changes:
+            self.reporter.info(f"metadata differs in: {', '.join(the_plan.metadata_changes)}")
+        for note in the_plan.notes:
+            self.reporter.info(f"note: {note}")
+
+    def _plan_json(self, the_plan: Plan | None) -> dict[str, object]:
+        if the_plan is None:
+            return {}
+        provenance = self.manifest.metadata.provenance
+        return {
+            "endpoint": self.endpoint.api_url,
+            "api": self.api,
+            "action": the_plan.action,
+            "record_id": the_plan.base_id,
+            "publish": the_plan.publish,
+            "files": [
+                {
+                    "name": op.name,
+                    "action": op.action,
+                    "size": op.size,
+                    "md5": op.md5,
+                    "source": op.origin,
+                    "reason": op.reason,
+                }
+                for op in the_plan.files
+            ],
+            "metadata_changes": [
+                {"field": name, "source": provenance.get(_model_field(name), "zenodo-publish")}
+                for name in the_plan.metadata_changes
+            ],
+            "notes": list(the_plan.notes),
+        }
+
+    def _offline_plan_json(self) -> dict[str, object]:
+        return {
+            "endpoint": self.endpoint.api_url,
+            "api": self.api,
+            "action": "validate",
+            "files": [
+                {"name": f.name, "size": f.size, "md5": f.md5, "source": f.origin}
+                for f in self.local.files
+            ],
+        }
+
+    def _result(
+        self,
+        ids: RecordIds,
+        the_plan: Plan | None = None,
+        *,
+        plan_json: dict[str, object] | None = None,
+        plan_only: bool = False,
+        published: bool = False,
+        files: tuple[FileOutcome, ...] | None = None,
+    ) -> RunResult:
+        if the_plan is not None and files is None:
+            files = tuple(
+                FileOutcome(op.name, op.action, op.size, op.md5, op.origin) for op in the_plan.files
+            )
+        return RunResult(
+            mode=self.request.mode,
+            endpoint=self.endpoint.api_url,
+            ids=ids,
+            published=published,
+            dry_run=plan_only,
+            files=files or (),
+            plan=plan_json if plan_json is not None else self._plan_json(the_plan),
+            record_file=str(self.manifest.record_file),
+            record_file_changed=self.record_file_changed,
+            messages=tuple(self.notes),
+        )
+
+
+#: RDM metadata keys that the canonical model names differently (for provenance lookups).
+_RDM_TO_MODEL = {
+    "rights": "license",
+    "related_identifiers": "related",
+    "additional_descriptions": "notes",
+    "languages": "languages",
+    "subjects": "keywords",
+    "upload_type": "resource_type",
+    "keywords": "keywords",
+    "related": "related",
+}
+
+
+def _model_field(name: str) -> str:
+    return _RDM_TO_MODEL.get(name, name)
+
+
+def _ids(record: RemoteRecord, endpoint: Endpoint) -> RecordIds:
+    state: Literal["draft", "published"] = (
+        "draft" if record.is_draft and not record.is_published else "published"
+    )
+    return RecordIds(
+        record_id=record.id,
+        concept_id=record.concept_id,
+        doi=record.doi,
+        concept_doi=record.concept_doi,
+        version=record.version,
+        state=state,
+        record_url=record.html_url,
+    )
+
+
+__all__ = ["Located", "SyncRequest", "run"]

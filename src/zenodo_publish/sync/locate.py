@@ -1,0 +1,100 @@
+"""Locate (SPEC §5.1): find the record this repository syncs to, without creating anything.
+
+Order: the record file's entry for this endpoint; else a record of this repository found by its
+marker (the repository URL, which the engine puts in every record it creates), which covers a
+run that crashed before the record file reached git; else nothing (the plan creates one).
+"""
+
+from __future__ import annotations
+
+from zenodo_publish.errors import StateError
+from zenodo_publish.sync.plan import Located
+from zenodo_publish.sync.record_file import RecordEntry
+from zenodo_publish.zenodo.backend import Backend, RemoteRecord
+
+
+def marker_query(repository_url: str) -> str:
+    """The search that finds records carrying the repository marker."""
+    return f'metadata.related_identifiers.identifier:"{repository_url}"'
+
+
+def locate(
+    backend: Backend,
+    entry: RecordEntry | None,
+    *,
+    repository_url: str | None,
+    record_file: str,
+) -> Located:
+    if entry is not None:
+        return _from_entry(backend, entry, record_file)
+    if repository_url is None:
+        return Located(
+            "none",
+            notes=(
+                "no repository URL is known, so no record of an interrupted earlier run can be "
+                "looked for; set code_repository in the manifest to enable that",
+            ),
+        )
+    return _from_marker(backend, repository_url)
+
+
+def _from_entry(backend: Backend, entry: RecordEntry, record_file: str) -> Located:
+    record = backend.read(entry.record_id)
+    if record is None:
+        raise StateError(
+            f"{record_file} names record {entry.record_id}, which does not exist on this "
+            "endpoint (a sandbox wipe, a deleted draft, or a token of another account)",
+            hint=f"check the token's account; to start a new record remove this endpoint's "
+            f"entry from {record_file}",
+        )
+    return _classify(backend, record)
+
+
+def _from_marker(backend: Backend, repository_url: str) -> Located:
+    query = marker_query(repository_url)
+    drafts = [d for d in backend.find_drafts(query) if not d.is_published]
+    if len(drafts) > 1:
+        ids = ", ".join(d.id for d in drafts)
+        raise StateError(
+            f"several unpublished drafts carry this repository's marker ({ids}); "
+            "zenodo-publish will not guess which one is yours",
+            hint="discard the extra drafts on Zenodo (or `zenodo-publish discard`), "
+            "or write the right id into the record file",
+        )
+    if drafts:
+        draft = backend.read_draft(drafts[0].id)
+        if draft is not None:
+            note = f"adopted draft {draft.id}, left by an earlier run that did not finish"
+            located = _classify(backend, draft)
+            return Located(located.kind, located.record, (note, *located.notes))
+    published = backend.find_records(query)
+    if published:
+        latest = published[0]
+        record = backend.read(latest.id)
+        if record is not None:
+            note = (
+                f"found published record {record.id} of this repository; the record file "
+                "did not know it (an earlier run's commit did not reach git)"
+            )
+            located = _classify(backend, record)
+            return Located(located.kind, located.record, (note, *located.notes))
+    return Located("none")
+
+
+def _classify(backend: Backend, record: RemoteRecord) -> Located:
+    if record.is_draft and not record.is_published:
+        return Located("draft", record)
+    if record.is_draft:
+        return Located("edit_draft", record)
+    if record.is_latest is True:
+        return Located("published", record)
+    latest = backend.read_latest(record.id)
+    if latest.id == record.id:
+        return Located("published", record)
+    draft = backend.read_draft(latest.id)
+    current = draft if draft is not None else latest
+    return Located(
+        "edit_draft" if draft is not None else "published",
+        current,
+        (f"record {record.id} is not the latest version; continuing from {latest.id}",),
+    )

@@ -1,0 +1,78 @@
+"""Rules that must hold before anything is published (SPEC §5.5, §6 "two keys").
+
+A publish on Zenodo production is permanent, so it needs two keys written in the repository: the
+manifest itself names ``endpoint: production`` (an override from a flag or an input is not
+enough), and the manifest enables publishing (``publish.on`` is ``tags`` or ``always``). And the
+version strings the release carries must agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from zenodo_publish.errors import PolicyError
+from zenodo_publish.manifest import Endpoint, Manifest
+
+
+def check_publish_allowed(
+    manifest: Manifest, endpoint: Endpoint, *, tag_version: str | None
+) -> None:
+    if not endpoint.is_production:
+        return
+    if not manifest.endpoint.is_production:
+        raise PolicyError(
+            "refusing to publish on Zenodo production: the manifest does not name "
+            f"`endpoint: production` (it names {manifest.endpoint.api_url}); an override "
+            "alone is not enough",
+            hint="write `endpoint: production` in the manifest when the record is ready for "
+            "production; publishing there cannot be undone",
+        )
+    if manifest.publish.on == "never":
+        raise PolicyError(
+            "refusing to publish on Zenodo production: the manifest says `publish: {on: never}`",
+            hint="set `publish: {on: tags}` (publish on release tags) or `on: always` in the "
+            "manifest to allow publishing",
+        )
+    _check_versions_agree(manifest, tag_version)
+
+
+def _check_versions_agree(manifest: Manifest, tag_version: str | None) -> None:
+    seen: dict[str, str] = {}
+    resolved = manifest.metadata
+    if resolved.metadata.version and resolved.provenance.get("version") != "tag":
+        seen[f"the manifest ({resolved.provenance.get('version', 'metadata')})"] = (
+            resolved.metadata.version
+        )
+    citation_version = _citation_version(manifest.repo_root / "CITATION.cff")
+    if citation_version is not None:
+        seen["CITATION.cff"] = citation_version
+    if tag_version:
+        seen["the tag"] = tag_version
+    distinct = {_bare(v) for v in seen.values()}
+    if len(distinct) > 1:
+        listing = ", ".join(f"{where} says {value!r}" for where, value in seen.items())
+        raise PolicyError(
+            f"refusing to publish on Zenodo production: the versions disagree ({listing})",
+            hint="make the tag, CITATION.cff and the manifest name the same version",
+        )
+
+
+def _citation_version(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise PolicyError(
+            f"refusing to publish on Zenodo production: CITATION.cff is not valid YAML ({error})",
+            hint="fix CITATION.cff; its version is checked against the release",
+        ) from error
+    if isinstance(document, dict) and document.get("version") is not None:
+        return str(document["version"])
+    return None
+
+
+def _bare(version: str) -> str:
+    return version[1:] if version[:1] in ("v", "V") and version[1:2].isdigit() else version
