@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from emu_support import LEGACY_METADATA, Api, md5
 
@@ -11,7 +12,7 @@ from zenodo_publish.emulator.testing import EmulatorHandle
 DEP = "/deposit/depositions"
 
 
-def _published_deposition(legacy: Api, files: dict[str, bytes] | None = None) -> dict:
+def _published_deposition(legacy: Api, files: dict[str, bytes] | None = None) -> dict[str, Any]:
     dep = legacy.post(DEP, json={}).json()
     bucket = legacy.get(f"{DEP}/{dep['id']}").json()["links"]["bucket"]
     for key, data in (files or {"data.csv": b"1,2\n"}).items():
@@ -97,13 +98,21 @@ def test_newversion_current_behaviour(legacy: Api) -> None:
     assert new["links"]["latest_draft"].endswith(f"{DEP}/{new['id']}")
     assert sorted(f["filename"] for f in new["files"]) == ["a.txt", "b.txt"]
     assert (new["state"], new["submitted"]) == ("unsubmitted", False)
-    assert "publication_date" not in new["metadata"] or new["metadata"]["publication_date"]
+    assert "publication_date" not in new["metadata"] and "version" not in new["metadata"]
 
     r = legacy.post(f"{DEP}/{first['id']}/actions/newversion")
     assert r.status_code == 400  # §8.1
     assert r.json()["errors"] == [
         {"field": "files.enabled", "messages": ["Please remove all files first."]}
     ]
+
+    # Without a PUT, the new version has no publication_date and cannot be published (§8.16).
+    r = legacy.post(f"{DEP}/{new['id']}/actions/publish")
+    assert r.status_code == 400
+    assert {
+        "field": "metadata.publication_date",
+        "messages": ["Missing data for required field."],
+    } in r.json()["errors"]
 
     bucket = legacy.get(f"{DEP}/{new['id']}").json()["links"]["bucket"]
     assert legacy.put(f"{bucket}/b.txt", data=b"b2").status_code == 201

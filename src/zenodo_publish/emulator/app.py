@@ -39,6 +39,9 @@ from zenodo_publish.emulator.web import (
     json_response,
 )
 
+#: Handlers that read a request body of any size: they must not run under the state lock.
+STREAMING = frozenset({rdm.put_content, legacy.upload_multipart, legacy.put_object})
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
@@ -176,7 +179,11 @@ class EmulatorApp:
         call = Call(request, self, user, ctx)
         try:
             endpoint, values = self.api_map.bind_to_environ(request.environ).match()
-            return endpoint(call, **values)  # type: ignore[no-any-return]
+            if endpoint in STREAMING:
+                # Bodies stream in without the state lock; the handler takes it to store.
+                return endpoint(call, **values)  # type: ignore[no-any-return]
+            with self.store.lock:
+                return endpoint(call, **values)  # type: ignore[no-any-return]
         except ApiError as error:
             return error_response(error)
         except HTTPException as error:

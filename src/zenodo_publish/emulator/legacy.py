@@ -158,7 +158,8 @@ def upload_multipart(call: Call, id: str) -> Response:
     record, entry = call.files.upload_whole(
         call.user, id, key, upload.stream, None, overwrite=False
     )
-    return json_response(legacy_file(call.ctx, record, entry), 201)
+    with call.service.store.lock:
+        return json_response(legacy_file(call.ctx, record, entry), 201)
 
 
 def read_file(call: Call, id: str, file_id: str) -> Response:
@@ -214,8 +215,10 @@ def put_object(call: Call, bucket_id: str, key: str) -> Response:
         )
     except ClientDisconnected:
         raise ApiError(400, f'Transfer of File with key "{key}" failed.') from None
-    assert record.draft is not None
-    return json_response(bucket_object(call.ctx, record.draft, entry), 201)
+    with call.service.store.lock:
+        if record.draft is None:
+            raise ApiError(404, "Draft not found.")
+        return json_response(bucket_object(call.ctx, record.draft, entry), 201)
 
 
 def get_object(call: Call, bucket_id: str, key: str) -> Response:

@@ -181,8 +181,15 @@ def put_content(call: Call, id: str, key: str) -> Response:
         )
     except ClientDisconnected:
         raise ApiError(400, f'Transfer of File with key "{key}" failed.') from None
-    assert record.draft is not None
-    return json_response(file_item(call.ctx, record, record.draft, entry, True))
+    with call.service.store.lock:
+        return json_response(file_item(call.ctx, record, _open_draft(record), entry, True))
+
+
+def _open_draft(record: Record) -> Version:
+    """The draft a finished upload went to; gone if published or deleted meanwhile."""
+    if record.draft is None:
+        raise ApiError(404, "Draft not found.")
+    return record.draft
 
 
 def commit(call: Call, id: str, key: str) -> Response:
