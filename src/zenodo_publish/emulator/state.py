@@ -36,6 +36,8 @@ class ApiError(Exception):
 
     def body(self) -> JSON:
         body: JSON = {"status": self.status, "message": self.message}
+        if self.status >= 500:
+            body["error_id"] = str(uuid.uuid4())
         if self.errors:
             body["errors"] = self.errors
         return body
