@@ -17,6 +17,9 @@ endpoint: sandbox
 record_file: .zenodo-record.json
 metadata:
   title: Test data
+  resource_type: dataset
+  creators:
+    - {family_name: Lovelace, given_name: Ada}
 publish:
   on: tags
   tags: "v*"

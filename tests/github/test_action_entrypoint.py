@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from gh_support import REPOSITORY_PAYLOAD, TOKEN, ZENODO_TOKEN, Runner, git
 
 from zenodo_publish.errors import ManifestError, Problem, ZenodoAPIError
-from zenodo_publish.github.engine import EngineRequest, unwired_engine
+from zenodo_publish.github.engine import EngineRequest
 from zenodo_publish.github.entrypoint import main
+from zenodo_publish.github.policy import ManifestPolicy
 from zenodo_publish.sync.result import FileOutcome, RecordIds, RunResult
 
 RECORD = ".zenodo-record.json"
@@ -252,7 +253,12 @@ def test_manifest_problems_become_annotations(runner: Runner) -> None:
         )  # fmt: skip
 
     stream = io.StringIO()
-    code = main(runner.environ, engine=engine, stream=stream)
+    code = main(
+        runner.environ,
+        engine=engine,
+        read_settings=lambda _path, _root: ManifestPolicy(publish_on="tags"),
+        stream=stream,
+    )
     assert code == 1
     lines = stream.getvalue().splitlines()
     assert (
@@ -326,15 +332,6 @@ def test_working_directory_outside_the_workspace_is_refused(runner: Runner) -> N
     runner.inputs(zenodo_token=ZENODO_TOKEN, working_directory="../elsewhere")
     code, log = run(runner)
     assert code == 2 and "leaves the workspace" in log
-
-
-def test_the_unwired_engine_validates_and_refuses_other_modes(runner: Runner) -> None:
-    push_event(runner)
-    runner.inputs(mode="validate")
-    stream = io.StringIO()
-    assert main(runner.environ, engine=unwired_engine, stream=stream) == 0
-    runner.inputs(mode="sync", zenodo_token=ZENODO_TOKEN)
-    assert main(runner.environ, engine=unwired_engine, stream=stream) == 2
 
 
 def test_python_dash_m_runs_the_entrypoint(runner: Runner) -> None:

@@ -3,18 +3,22 @@
 The entrypoint decides *what* may happen (policy) and reports *what did* happen (outputs,
 summary, commit-back); the engine does the work. It receives one :class:`EngineRequest` and
 returns the :class:`~zenodo_publish.sync.result.RunResult` contract, so the adapter is tested with
-a fake engine and the real one is plugged in with ``main(engine=...)``.
+a fake engine; :func:`sync_engine` is the real one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zenodo_publish.errors import UsageError
 from zenodo_publish.github.inputs import Api
-from zenodo_publish.github.policy import RunMode
+from zenodo_publish.github.policy import ManifestPolicy, RunMode
+from zenodo_publish.github.workflow import Workflow
+from zenodo_publish.manifest import load_manifest
+from zenodo_publish.sync.engine import SyncRequest, run
+from zenodo_publish.sync.report import StreamReporter
 from zenodo_publish.sync.result import RunResult
 
 
@@ -38,24 +42,63 @@ class EngineRequest:
     version: str | None
     dry_run: bool
     parallel_uploads: int
+    #: ``$GITHUB_SERVER_URL/$GITHUB_REPOSITORY``: the marker of this repository's records.
+    repository_url: str | None = None
 
 
 Engine = Callable[[EngineRequest], RunResult]
 
 
-def unwired_engine(request: EngineRequest) -> RunResult:
-    """Stand-in until the sync engine is plugged in: validate answers after the entrypoint has
-    read the manifest's settings; every other mode refuses plainly instead of pretending."""
-    if request.mode == "validate":
-        return RunResult(
-            mode="validate",
-            endpoint=request.endpoint or "sandbox",
-            messages=(
-                f"{request.manifest_path.name} read; the full schema validation arrives with "
-                "the manifest layer",
-            ),
+class WorkflowReporter(StreamReporter):
+    """The engine's progress inside the action's current ``::group::`` (groups do not nest on
+    GitHub, so phases are plain headed lines)."""
+
+    def __init__(self, log: Workflow) -> None:
+        super().__init__()
+        self._log = log
+
+    @contextmanager
+    def phase(self, title: str) -> Iterator[None]:
+        self._log.echo(f"-- {title}")
+        yield
+
+    def info(self, message: str) -> None:
+        self._log.echo_untrusted(message)
+
+
+def sync_engine(log: Workflow) -> Engine:
+    """The real engine, reporting into ``log``."""
+
+    def engine(request: EngineRequest) -> RunResult:
+        sync_request = SyncRequest(
+            mode=request.mode,
+            manifest_path=request.manifest_path,
+            repo_root=request.repo_root,
+            token=request.zenodo_token,
+            endpoint=request.endpoint,
+            api=request.api,
+            may_publish=request.may_publish,
+            version=request.version,
+            dry_run=request.dry_run,
+            parallel=request.parallel_uploads,
+            repository_url=request.repository_url,
         )
-    raise UsageError(
-        f"mode `{request.mode}` is not available in this build of the action yet",
-        hint="use `mode: validate` until the sync engine is wired in",
+        return run(sync_request, reporter=WorkflowReporter(log))
+
+    return engine
+
+
+def read_manifest_policy(manifest_path: Path, repo_root: Path) -> ManifestPolicy:
+    """The manifest settings the trigger policy needs, from the full manifest layer (so a bad
+    manifest is reported with every problem and its line before anything else happens)."""
+    manifest = load_manifest(manifest_path, repo_root=repo_root)
+    return ManifestPolicy(
+        publish_on=manifest.publish.on,
+        publish_tags=manifest.publish.tags,
+        endpoint=manifest.endpoint.name
+        if manifest.endpoint.name != "custom"
+        else manifest.endpoint.api_url,
     )
+
+
+ReadSettings = Callable[[Path, Path], ManifestPolicy]

@@ -17,11 +17,16 @@ from typing import TextIO
 
 from zenodo_publish.errors import ManifestError, UsageError, ZenodoPublishError
 from zenodo_publish.github import git
-from zenodo_publish.github.engine import Engine, EngineRequest, unwired_engine
+from zenodo_publish.github.engine import (
+    Engine,
+    EngineRequest,
+    ReadSettings,
+    read_manifest_policy,
+    sync_engine,
+)
 from zenodo_publish.github.inputs import ActionInputs, parse_inputs, read_secrets
 from zenodo_publish.github.outputs import ActionOutputs, CommitOutcome, OutputWriter
 from zenodo_publish.github.policy import Decision, decide, read_trigger
-from zenodo_publish.github.settings import ReadSettings, read_manifest_policy
 from zenodo_publish.github.summary import SummaryWriter, render_failure, render_result
 from zenodo_publish.github.workflow import Workflow
 from zenodo_publish.sync.result import RunResult
@@ -33,7 +38,7 @@ EXIT_INTERNAL = 1
 def main(
     environ: Mapping[str, str] = os.environ,
     *,
-    engine: Engine = unwired_engine,
+    engine: Engine | None = None,
     read_settings: ReadSettings = read_manifest_policy,
     git_remote: str | None = None,
     stream: TextIO | None = None,
@@ -53,7 +58,8 @@ def main(
             log.mask_all(git.derived_secrets(github_token))
         inputs = parse_inputs(environ)
         working_directory = inputs.working_directory
-        return _run(environ, inputs, log, engine, read_settings, git_remote)
+        chosen = engine if engine is not None else sync_engine(log)
+        return _run(environ, inputs, log, chosen, read_settings, git_remote)
     except ZenodoPublishError as error:
         if debug:
             log.echo("".join(traceback.format_exception(error)))
@@ -104,6 +110,7 @@ def _run(
         version=decision.version,
         dry_run=inputs.dry_run,
         parallel_uploads=inputs.parallel_uploads,
+        repository_url=_repository_url(environ),
     )
     with log.group(f"Zenodo Publish: {decision.mode}"):
         result = engine(request)
@@ -128,6 +135,14 @@ def _run(
             writer.set("commit_sha", commit.sha)
     _append_summary(environ, render_result(result, reasons=decision.reasons, commit=commit), log)
     return 0
+
+
+def _repository_url(environ: Mapping[str, str]) -> str | None:
+    repository = environ.get("GITHUB_REPOSITORY", "").strip()
+    if not repository:
+        return None
+    server = environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
+    return f"{server.rstrip('/')}/{repository}"
 
 
 def _directories(environ: Mapping[str, str], inputs: ActionInputs) -> tuple[Path, Path]:

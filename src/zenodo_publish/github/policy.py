@@ -353,6 +353,9 @@ def _may_publish(
     if publish_on == "never":
         reasons.append("`publish.on: never` in the manifest: sync only")
         return False
+    if publish_on == "always":
+        reasons.append(f"tag `{tag}`: `publish.on: always` in the manifest allows publishing")
+        return True
     if not fnmatch.fnmatchcase(tag, publish_tags):
         reasons.append(f"tag `{tag}` does not match `publish.tags: {publish_tags}`: sync only")
         return False
