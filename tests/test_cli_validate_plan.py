@@ -80,9 +80,14 @@ def test_plan_offline_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan["total_size"] == 117
 
 
-def test_live_plan_is_not_offered_yet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_live_plan_needs_a_token_and_says_where_to_put_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ZENODO_TOKEN", raising=False)
     assert main(["plan", "--manifest", str(DATA / "stepup" / "zenodo.yaml")]) == 2
-    assert "a live plan needs the sync engine; use --offline" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "a Zenodo token is needed" in err
+    assert "ZENODO_TOKEN" in err
 
 
 def test_schema_prints_the_shipped_draft_2020_12_schema(capsys: pytest.CaptureFixture[str]) -> None:

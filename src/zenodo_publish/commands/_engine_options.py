@@ -10,6 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from zenodo_publish.commands._manifest_options import add_manifest_arguments, human_size
 from zenodo_publish.errors import UsageError
 from zenodo_publish.redact import register_secret
 from zenodo_publish.sync.result import RunResult
@@ -18,9 +19,7 @@ TOKEN_ENV = "ZENODO_TOKEN"
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = True) -> None:
-    parser.add_argument(
-        "--manifest", type=Path, default=Path("zenodo.yaml"), help="default: zenodo.yaml"
-    )
+    add_manifest_arguments(parser)
     parser.add_argument(
         "--token-file",
         type=Path,
@@ -140,6 +139,9 @@ def print_result(result: RunResult, *, as_json: bool) -> None:
         json.dump(document, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
         return
+    if result.mode == "plan":
+        print(render_plan(result))
+        return
     ids = result.ids
     lines = []
     if result.dry_run:
@@ -172,7 +174,7 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
     from zenodo_publish.sync.report import StreamReporter
 
     manifest_path: Path = args.manifest
-    manifest = load_manifest(manifest_path)
+    manifest = load_manifest(manifest_path, repo_root=args.repo_root)
     token = resolve_token(
         args,
         manifest.repo_root / manifest.token_file if manifest.token_file is not None else None,
@@ -183,6 +185,7 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
     request = SyncRequest(
         mode=mode,  # type: ignore[arg-type]
         manifest_path=manifest_path,
+        repo_root=args.repo_root,
         token=token,
         endpoint=args.endpoint,
         api=args.api,
@@ -195,3 +198,26 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
     result = run(request, reporter=StreamReporter())
     print_result(result, as_json=args.json)
     return 0
+
+
+def render_plan(result: RunResult) -> str:
+    """The live plan as a person reads it: what happens to each file and field, and why."""
+    plan = result.plan
+    target = f"record {plan['record_id']}" if plan.get("record_id") else "a new record"
+    lines = [f"plan: {plan['action']} on {target} ({plan['api']} API, {plan['endpoint']})"]
+    for entry in plan["files"]:
+        size = human_size(entry["size"]) if entry.get("size") is not None else ""
+        source = f"  <- {entry['source']}" if entry.get("source") else ""
+        lines.append(
+            f"  {entry['action']:<8} {entry['name']:<40} {size:>9}  {entry['reason']}{source}"
+        )
+    changes = plan.get("metadata_changes") or []
+    if changes:
+        fields = ", ".join(f"{c['field']} [{c['source']}]" for c in changes)
+        lines.append(f"metadata: {fields}")
+    else:
+        lines.append("metadata: unchanged")
+    lines.append(f"publish: {'yes' if plan.get('publish') else 'no'}")
+    for note in plan.get("notes") or []:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)

@@ -1,9 +1,9 @@
 """``zenodo-publish plan``: what would be sent to Zenodo.
 
-``--offline`` resolves everything locally: the metadata with the source of each field, the body
-the chosen API would receive, and the file table (name, size, md5, source). The live plan
-(against the server's draft) belongs to the sync engine; :func:`offline_plan` is the reusable
-part it can build on.
+Without flags it reads Zenodo (never writes) and shows what ``sync`` would do: each file's
+upload, replacement, deletion or skip, the metadata fields that differ with their sources, and
+whether it would publish. ``--offline`` resolves everything locally instead: the metadata with
+the source of each field, the body the chosen API would receive, and the file table.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from zenodo_publish.commands._manifest_options import add_manifest_arguments, human_size
-from zenodo_publish.errors import UsageError
+from zenodo_publish.commands._engine_options import add_engine_arguments, run_engine
+from zenodo_publish.commands._manifest_options import human_size
 from zenodo_publish.manifest import LocalState, Manifest, load_manifest, resolve_files
 from zenodo_publish.metadata import METADATA_FIELDS, to_legacy_payload, to_rdm_payload
 
@@ -24,11 +24,13 @@ HELP = "show the resolved metadata (with sources) and the files that would be up
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_manifest_arguments(parser)
+    add_engine_arguments(parser, dry_run=False)
     parser.add_argument(
         "--offline", action="store_true", help="resolve locally only; do not contact Zenodo"
     )
-    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument(
+        "--publish", action="store_true", help="plan a publishing run (as `publish` would)"
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -113,10 +115,7 @@ def render_text(plan: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if not args.offline:
-        raise UsageError(
-            "a live plan needs the sync engine; use --offline",
-            hint="run `zenodo-publish plan --offline` to see the metadata and files locally",
-        )
+        return run_engine(args, mode="plan", may_publish=args.publish)
     manifest = load_manifest(args.manifest, repo_root=args.repo_root)
     with tempfile.TemporaryDirectory(prefix="zenodo-publish-plan-") as build_dir:
         local = resolve_files(manifest, build_dir=Path(build_dir))

@@ -94,6 +94,7 @@ class _Run:
         self.repository_url = request.repository_url or manifest.code_repository
         self.record_path = manifest.repo_root / manifest.record_file
         self.notes: list[str] = list(request.extra_notes)
+        self.resolved = manifest.metadata
 
     # --- the phases -------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ class _Run:
         request = self.request
         if request.mode == "validate":
             return self._result(RecordIds(), plan_json=self._offline_plan_json())
-        publishing = request.may_publish and request.mode in ("sync", "publish")
+        publishing = request.may_publish and request.mode in ("plan", "sync", "publish")
         if publishing:
             publish_rules.check_publish_allowed(
                 self.manifest, self.endpoint, tag_version=request.version
@@ -174,6 +175,7 @@ class _Run:
         resolved = self.manifest.metadata
         if self.request.version:
             resolved = resolved.with_version(self.request.version)
+        self.resolved = resolved
         md = resolved.metadata
         if self.repository_url:
             md = md.with_related_identifier(self.repository_url, "url", "issupplementto")
@@ -201,7 +203,7 @@ class _Run:
     def _plan_json(self, the_plan: Plan | None) -> dict[str, object]:
         if the_plan is None:
             return {}
-        provenance = self.manifest.metadata.provenance
+        provenance = self.resolved.provenance
         return {
             "endpoint": self.endpoint.api_url,
             "api": self.api,
@@ -220,7 +222,7 @@ class _Run:
                 for op in the_plan.files
             ],
             "metadata_changes": [
-                {"field": name, "source": provenance.get(_model_field(name), "zenodo-publish")}
+                {"field": name, "source": provenance.get(_model_field(name), "not set locally")}
                 for name in the_plan.metadata_changes
             ],
             "notes": list(the_plan.notes),
