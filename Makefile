@@ -40,7 +40,7 @@ test-container: $(STAMP)
 
 ## demo: an example repository taken through validate -> plan -> sync -> publish
 demo: $(STAMP)
-	@echo "make demo arrives with the sync engine"
+	$(BIN)/python examples/demo.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

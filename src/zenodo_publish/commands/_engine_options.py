@@ -212,7 +212,9 @@ def render_plan(result: RunResult) -> str:
             f"  {entry['action']:<8} {entry['name']:<40} {size:>9}  {entry['reason']}{source}"
         )
     changes = plan.get("metadata_changes") or []
-    if changes:
+    if plan["action"] == "create":
+        lines.append("metadata: all of it (a new record)")
+    elif changes:
         fields = ", ".join(f"{c['field']} [{c['source']}]" for c in changes)
         lines.append(f"metadata: {fields}")
     else:

@@ -194,7 +194,8 @@ class _Run:
     def _report_plan(self, the_plan: Plan) -> None:
         counts = {a: the_plan.count(a) for a in ("upload", "replace", "skip", "delete")}
         summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n)
-        self.reporter.info(f"plan: {the_plan.action}; files: {summary or 'none'}")
+        then = ", then publish" if the_plan.publish else ""
+        self.reporter.info(f"plan: {the_plan.action}{then}; files: {summary or 'none'}")
         if the_plan.metadata_changes:
             self.reporter.info(f"metadata differs in: {', '.join(the_plan.metadata_changes)}")
         for note in the_plan.notes:

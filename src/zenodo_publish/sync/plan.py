@@ -131,7 +131,7 @@ def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: Meta
     if located.kind == "none":
         body = _dated(local, None, policy, codec)
         files = plan_files(local.files, {})
-        return Plan("create", None, tuple(files), ("(new record)",), body, policy.may_publish)
+        return Plan("create", None, tuple(files), (), body, policy.may_publish)
 
     files = plan_files(local.files, record.files)
     files_differ = any(op.action != "skip" for op in files)
