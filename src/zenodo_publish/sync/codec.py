@@ -58,7 +58,18 @@ class LegacyCodec(_Codec):
     def differences(self, local_body: Mapping[str, Any], remote: Any) -> list[str]:
         record: RemoteRecord = remote
         local = normalise_legacy(dict(local_body.get("metadata", {})))
-        return metadata_differences(local, normalise_legacy(dict(record.metadata)), api="legacy")
+        theirs = normalise_legacy(dict(record.metadata))
+        for key in _WRITE_ONLY_LEGACY:
+            # Zenodo stores these as custom fields and does not show them in the deposition's
+            # metadata again: absent on read means "cannot tell", never "differs".
+            if key not in theirs:
+                local.pop(key, None)
+        return metadata_differences(local, theirs, api="legacy")
+
+
+#: Legacy input keys the deposition view does not echo back (zenodo-api.md §5.3: ``custom``
+#: goes to ``custom_fields``, which the legacy serializer leaves out).
+_WRITE_ONLY_LEGACY = ("custom",)
 
 
 def codec_for(api: str) -> RdmCodec | LegacyCodec:
