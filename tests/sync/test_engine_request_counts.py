@@ -1,0 +1,119 @@
+"""Request economy of the sync engine, counted from the emulator's request log.
+
+A sync runs on every push, so a repository that did not change must cost next to nothing:
+a no-op sync of 100 files makes at most 3 requests and one changed file among 100 at most 6
+(RDM backend). The figures for the legacy backend and for a first sync are pinned as well, so
+that a change that adds requests shows up here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from engine_support import (
+    Api,
+    Harness,
+    assert_converged,
+    calls,
+    make_repo,
+    upload_calls,
+    writes,
+)
+
+
+@pytest.fixture
+def repo100(harness: Harness, tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api="rdm", n_files=100)
+
+
+def test_first_sync_of_100_files_is_paced_below_the_rate_limit(
+    harness: Harness, repo100: Path
+) -> None:
+    harness.run(repo100)
+
+    log = harness.log()
+    # 2 searches, create, 1 init for all keys, content + commit per file, 1 re-read.
+    assert len(log) == 2 + 1 + 1 + 200 + 1, calls(log)
+    # 205 requests against "100 per minute": the client waits (in virtual time) instead of
+    # running into 429s.
+    assert [e for e in log if e["status"] == 429] == []
+    assert sum(harness.slept) >= 60
+    assert_converged(harness, repo100, endpoint_url=harness.emu.api_url)
+
+
+def test_parallel_first_sync_of_100_files_honours_the_rate_limit(
+    harness: Harness, repo100: Path
+) -> None:
+    harness.run(repo100, parallel=4)
+
+    log = harness.log()
+    refused = [i for i, e in enumerate(log) if e["status"] == 429]
+    # Parallel uploads may overrun a moving window now and then; each 429 is waited out and
+    # the request repeated once, never given up.
+    assert len(log) == 205 + len(refused), calls(log)
+    assert len(refused) <= 20, len(refused)
+    assert_converged(harness, repo100, endpoint_url=harness.emu.api_url)
+
+
+def test_no_op_sync_of_100_files_makes_at_most_3_requests(harness: Harness, repo100: Path) -> None:
+    harness.run(repo100)
+    harness.mark()
+
+    harness.run(repo100)
+
+    log = harness.log()
+    assert len(log) <= 3, calls(log)
+    assert writes(log) == []
+    assert calls(log) == ["GET /api/records/2/draft"]
+
+
+def test_one_changed_file_among_100_makes_at_most_6_requests(
+    harness: Harness, repo100: Path
+) -> None:
+    harness.run(repo100)
+    (repo100 / "data" / "f042.csv").write_bytes(b"changed\n")
+    harness.mark()
+
+    harness.run(repo100)
+
+    log = harness.log()
+    assert len(log) <= 6, calls(log)
+    assert upload_calls(log) == ["f042.csv"]
+    assert calls(log) == [
+        "GET /api/records/2/draft",
+        "DELETE /api/records/2/draft/files/f042.csv",
+        "POST /api/records/2/draft/files",
+        "PUT /api/records/2/draft/files/f042.csv/content",
+        "POST /api/records/2/draft/files/f042.csv/commit",
+        "GET /api/records/2/draft",
+    ]
+    assert_converged(harness, repo100, endpoint_url=harness.emu.api_url)
+
+
+def test_no_op_sync_of_a_published_record_of_100_files(harness: Harness, repo100: Path) -> None:
+    harness.run(repo100, "publish")
+    harness.mark()
+
+    harness.run(repo100)
+
+    log = harness.log()
+    assert calls(log) == ["GET /api/records/2/draft", "GET /api/records/2"]
+
+
+@pytest.mark.parametrize(("api", "first", "no_op", "one_changed"), [("legacy", 14, 1, 4)])
+def test_legacy_request_counts(
+    harness: Harness, tmp_path: Path, api: Api, first: int, no_op: int, one_changed: int
+) -> None:
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api=api, n_files=10)
+    harness.run(repo)
+    assert len(harness.log()) == first, calls(harness.log())
+    harness.mark()
+    harness.run(repo)
+    assert len(harness.log()) == no_op, calls(harness.log())
+    (repo / "data" / "f004.csv").write_bytes(b"changed\n")
+    harness.mark()
+    harness.run(repo)
+    assert len(harness.log()) == one_changed, calls(harness.log())
+    # GET, DELETE the old f004.csv, bucket PUT, GET (the bucket PUT could overwrite in place).
+    assert upload_calls(harness.log()) == ["f004.csv"]
