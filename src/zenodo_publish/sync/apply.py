@@ -192,7 +192,10 @@ class Applier:
             self._backend.publish(draft.id)
         except PublishOutcomeUnknown:
             # Never publish twice blindly: find out whether the first attempt went through.
-            record = self._backend.read_record(draft.id)
+            # Only the draft tells: an edit draft's published record exists all along, so a
+            # readable record proves nothing while the draft is still open.
+            still_open = self._backend.read_draft(draft.id)
+            record = None if still_open is not None else self._backend.read_record(draft.id)
             if record is None or record.is_draft:
                 raise
             self._notes.append("publishing answered with an error but had gone through")
