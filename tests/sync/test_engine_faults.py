@@ -42,11 +42,13 @@ from engine_support import (
     assert_converged,
     calls,
     make_repo,
+    manifest_text,
     only_concept,
+    record_entry,
     writes,
 )
 
-from zenodo_publish.errors import ZenodoPublishError
+from zenodo_publish.errors import PublishOutcomeUnknown, ZenodoPublishError
 from zenodo_publish.sync.result import RunResult
 
 KINDS = ("5xx", "5xx-after", "429", "drop", "lost", "kill")
@@ -275,6 +277,81 @@ def test_publishing_a_new_version_converges_after_any_fault(
     assert any("publish" in r.path for r in reference), calls_of(reference)
     assert failures == [], "\n".join(failures)
     print(f"\n{api}: {len(reference)} requests; {len(outcomes)} scenarios; {report(outcomes)}")
+
+
+# --- a metadata-only change of a published record, then publish (edit draft) -------------------
+
+
+@pytest.mark.parametrize("api", ["rdm", "legacy"])
+def test_editing_a_published_record_converges_after_any_fault(
+    harness: Harness, tmp_path: Path, api: Api
+) -> None:
+    repo = tmp_path / "repo"
+    new_title = "A corrected title after publishing"
+
+    def prepare() -> Path:
+        if repo.exists():
+            (repo / RECORD_FILE).unlink(missing_ok=True)
+        make_repo(repo, endpoint=harness.emu.api_url, api=api, n_files=2)
+        harness.run(repo, "publish")
+        (repo / "zenodo.yaml").write_text(
+            manifest_text(endpoint=harness.emu.api_url, api=api, title=new_title)
+        )
+        return repo
+
+    def check(path: Path) -> None:
+        concept = assert_converged(
+            harness,
+            path,
+            endpoint_url=harness.emu.api_url,
+            published_versions=1,
+            draft=False,
+            title=new_title,
+        )
+        entry = record_entry(path, harness.emu.api_url)
+        assert (
+            entry is not None and entry["doi"] == f"10.5072/zenodo.{concept.published[0].record_id}"
+        )
+
+    reference, outcomes, failures = run_matrix(
+        harness, prepare=prepare, act=lambda p: harness.run(p, "publish"), check=check
+    )
+
+    assert len(reference) >= 5, calls_of(reference)
+    assert failures == [], "\n".join(failures)
+    print(f"\n{api}: {len(reference)} requests; {len(outcomes)} scenarios; {report(outcomes)}")
+
+
+@pytest.mark.parametrize("api", ["rdm", "legacy"])
+def test_failed_publish_of_an_edit_is_not_taken_for_published(
+    harness: Harness, tmp_path: Path, api: Api
+) -> None:
+    """An edit draft's published record exists all along: after a publish error only the
+    still-open draft tells that nothing was published."""
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api=api, n_files=2)
+    first = harness.run(repo, "publish")
+    new_title = "A title corrected after publishing"
+    (repo / "zenodo.yaml").write_text(
+        manifest_text(endpoint=harness.emu.api_url, api=api, title=new_title)
+    )
+    harness.emu.control.inject("/actions/publish$", 500, method="POST")
+
+    with pytest.raises(PublishOutcomeUnknown):
+        harness.run(repo, "publish")
+
+    concept = only_concept(harness.emu)
+    assert len(concept.edit_drafts) == 1
+    assert concept.published[0].metadata["title"] != new_title
+    again = harness.run(repo, "publish")
+    assert again.published and again.ids.doi == first.ids.doi
+    assert_converged(
+        harness,
+        repo,
+        endpoint_url=harness.emu.api_url,
+        published_versions=1,
+        draft=False,
+        title=new_title,
+    )
 
 
 # --- the publish that commits and then answers 504 --------------------------------------------
