@@ -42,5 +42,10 @@ test-container: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
+## bench: request economy, peak memory, upload and md5 speed, parallel uploads under latency
+## and rate-limit pacing, against an emulator subprocess; writes bench/results.md (bench/run.py)
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,96 @@
+"""The shared emulator helper: one ``zenodo-publish emulator`` subprocess per measurement, its
+file bodies in a folder of the benchmark's scratch directory, and readings of its request log."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from zenodo_publish.emulator.testing import EmulatorHandle, spawned_emulator
+
+#: High enough that no benchmark but the rate-limit one is ever paced (said in the table).
+UNLIMITED = "1000000 per hour;100000 per minute"
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What the client sent, from the emulator's request log (API calls only)."""
+
+    requests: int
+    bytes_in: int
+    writes: int
+    status_429: int
+
+    @staticmethod
+    def of(entries: list[dict[str, Any]]) -> Traffic:
+        return Traffic(
+            requests=len(entries),
+            bytes_in=sum(int(e["bytes_in"]) for e in entries),
+            writes=sum(1 for e in entries if e["method"] not in ("GET", "HEAD")),
+            status_429=sum(1 for e in entries if e["status"] == 429),
+        )
+
+
+class Emulator:
+    """A running emulator subprocess and the calls the benchmarks make on it."""
+
+    def __init__(self, handle: EmulatorHandle) -> None:
+        self.handle = handle
+        self.control = handle.control
+        self.api_url = handle.api_url
+        self.token = handle.token
+        self.session = requests.Session()
+        self.session.trust_env = False  # loopback only, never through a proxy
+        self.session.headers.update(handle.headers())
+
+    @property
+    def pid(self) -> int:
+        assert self.handle.process is not None
+        return self.handle.process.pid
+
+    def rate_limit(self, limits: str) -> None:
+        """Authenticated limits in flask-limiter syntax (``"30 per 10 second"``)."""
+        self.control.config(rate_limit_enabled=True, rate_limit_user=limits)
+
+    def latency(self, seconds: float) -> None:
+        self.control.latency(fixed=seconds)
+
+    def clear_log(self) -> None:
+        self.control.clear_log()
+
+    def traffic(self) -> Traffic:
+        return Traffic.of(self.control.log())
+
+    def new_draft_with_key(self, key: str) -> str:
+        """A new draft with ``key`` initialised (ready for a content PUT); its content URL."""
+        response = self.session.post(f"{self.api_url}/records", json={}, timeout=30)
+        response.raise_for_status()
+        record_id = response.json()["id"]
+        files = f"{self.api_url}/records/{record_id}/draft/files"
+        self.session.post(files, json=[{"key": key}], timeout=30).raise_for_status()
+        return f"{files}/{key}/content"
+
+    def new_draft(self) -> str:
+        response = self.session.post(f"{self.api_url}/records", json={}, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def discard(self, record_id: str) -> None:
+        """Delete a draft (and so its stored bodies, keeping the scratch disk small)."""
+        self.session.delete(f"{self.api_url}/records/{record_id}/draft", timeout=60)
+
+
+@contextmanager
+def emulator(scratch: Path, *, limits: str = UNLIMITED) -> Iterator[Emulator]:
+    """An emulator subprocess with its data dir under ``scratch`` (removed afterwards)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="emulator-", dir=scratch) as data_dir,
+        spawned_emulator("--data-dir", data_dir, "--rate-limit", limits) as handle,
+    ):
+        yield Emulator(handle)
