@@ -93,7 +93,8 @@ class _Selector:
         return "" if joined == "." else joined
 
     def inside(self, path: Path) -> bool:
-        return path.resolve().is_relative_to(self.root)
+        resolved = _resolved(path)
+        return resolved is not None and resolved.is_relative_to(self.root)
 
     def walk(self, folder: str) -> list[str]:
         """Repository-relative paths of the files under ``folder`` (sorted; no .git)."""
@@ -112,6 +113,11 @@ class _Selector:
         self, rule: FileRule, relative: str, *, name: str | None = None
     ) -> SelectedFile | None:
         path = self.root / relative
+        if _resolved(path) is None:
+            self.problems.append(
+                rule.problem(f"{relative} is a symlink loop", "fix or remove the link")
+            )
+            return None
         if not self.inside(path):
             self.problems.append(
                 rule.problem(
@@ -200,6 +206,14 @@ class _Selector:
             if taken is not None:
                 selected.append(taken)
         return selected
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` with every symlink followed, or None for a symlink loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: Python < 3.13 reports loops so
+        return None
 
 
 def select_files(settings: FileSettings) -> tuple[list[Selected], list[Problem]]:
