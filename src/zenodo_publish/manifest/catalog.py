@@ -12,7 +12,7 @@ import posixpath
 from pathlib import Path, PurePosixPath
 
 from zenodo_publish.errors import ManifestError, Problem
-from zenodo_publish.manifest.loader import PathKey, load_yaml_file
+from zenodo_publish.manifest.loader import PathKey, escape_problem, load_yaml_file
 from zenodo_publish.manifest.rules import FileRule
 
 
@@ -23,6 +23,9 @@ def read_catalog(
     path = root / relative
     if not path.is_file():
         return [], [rule.problem(f"catalog {relative} does not exist", "fix the path")]
+    escape = escape_problem(path, root, file=relative)
+    if escape is not None:
+        return [], [rule.problem(f"catalog {escape.message}", escape.hint)]
     try:
         loaded = load_yaml_file(path, file=relative)
     except ManifestError as error:

@@ -257,5 +257,21 @@ def read_text(path: Path, *, file: str) -> str:
         raise ManifestError([Problem(f"cannot read: {error.strerror}", file)]) from None
 
 
+def escape_problem(path: Path, root: Path, *, file: str) -> Problem | None:
+    """A problem when ``path`` (a file the repository names) is a symlink leading out of
+    ``root``: such a file is never read, so nothing outside the repository reaches Zenodo."""
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if inside:
+        return None
+    return Problem(
+        f"{file} is a symlink pointing outside the repository",
+        file,
+        hint="copy the file into the repository or remove the link",
+    )
+
+
 def load_yaml_file(path: Path, *, file: str) -> LoadedYaml:
     return parse_yaml(read_text(path, file=file), file=file)

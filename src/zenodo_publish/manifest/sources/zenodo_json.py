@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from zenodo_publish.errors import ManifestError, Problem
-from zenodo_publish.manifest.loader import LoadedYaml, PathKey, parse_yaml, read_text
+from zenodo_publish.manifest.loader import (
+    LoadedYaml,
+    PathKey,
+    escape_problem,
+    parse_yaml,
+    read_text,
+)
 from zenodo_publish.manifest.sources import Checker, SourceFields, as_html
 from zenodo_publish.manifest.vocabularies import (
     check_edtf,
@@ -122,6 +128,9 @@ def read_zenodo_json(repo_root: Path) -> tuple[SourceFields, list[Problem]]:
                 hint="create it, or remove it from metadata_from",
             )
         ]
+    escape = escape_problem(path, repo_root, file=LABEL)
+    if escape is not None:
+        return SourceFields(LABEL), [escape]
     try:
         loaded, problems = _load(path)
     except ManifestError as error:
