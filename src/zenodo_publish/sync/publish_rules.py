@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from zenodo_publish.errors import PolicyError
+from zenodo_publish.errors import ManifestError, PolicyError
 from zenodo_publish.manifest import Endpoint, Manifest
+from zenodo_publish.manifest.loader import load_yaml_file
 
 
 def check_publish_allowed(
@@ -63,14 +62,17 @@ def _citation_version(path: Path) -> str | None:
     if not path.is_file():
         return None
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
+        # The manifest's own loader: alias bombs refused, I/O and encoding errors reported.
+        document = load_yaml_file(path, file="CITATION.cff").data
+    except ManifestError as error:
+        reason = "; ".join(p.message for p in error.problems)
         raise PolicyError(
-            f"refusing to publish on Zenodo production: CITATION.cff is not valid YAML ({error})",
+            f"refusing to publish on Zenodo production: CITATION.cff cannot be read ({reason})",
             hint="fix CITATION.cff; its version is checked against the release",
         ) from error
-    if isinstance(document, dict) and document.get("version") is not None:
-        return str(document["version"])
+    version = document.get("version") if isinstance(document, dict) else None
+    if isinstance(version, (str, int, float)) and not isinstance(version, bool):
+        return str(version)
     return None
 
 
