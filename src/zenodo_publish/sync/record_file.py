@@ -101,6 +101,8 @@ def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(new_text)
+        # mkstemp creates 0600; the record file is an ordinary committed file, readable by all.
+        Path(tmp_name).chmod(0o644)
         Path(tmp_name).replace(path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
