@@ -12,6 +12,7 @@ GET the caller did not ask for (documented per method in each implementation).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal, Protocol, TypeVar
@@ -19,6 +20,8 @@ from typing import IO, Any, Literal, Protocol, TypeVar
 from zenodo_publish.errors import FieldError, UnexpectedResponseError
 
 T = TypeVar("T")
+
+_MD5_HEX = re.compile(r"[0-9a-f]{32}")
 
 FileStatus = Literal["completed", "pending"]
 
@@ -211,17 +214,35 @@ def md5_hex(checksum: Any, call: str) -> str | None:
     text = str(checksum)
     algo, sep, value = text.partition(":")
     if not sep:
-        return text.lower()
-    if algo.lower() != "md5":
+        value = text
+    elif algo.lower() != "md5":
         raise UnexpectedResponseError(
-            f"{call}: checksum {text!r} is not an md5; zenodo-publish compares md5 only"
+            f"{call}: checksum {text[:80]!r} is not an md5; zenodo-publish compares md5 only"
+        )
+    if not _MD5_HEX.fullmatch(value.lower()):
+        raise UnexpectedResponseError(
+            f"{call}: checksum {text[:80]!r} is not an md5 (32 hexadecimal digits)"
         )
     return value.lower()
+
+
+def optional_object(data: Mapping[str, Any], field: str, call: str) -> Mapping[str, Any]:
+    """``data[field]`` when it is an object, ``{}`` when absent or null; any other type is
+    an :class:`UnexpectedResponseError` rather than an AttributeError further on."""
+    value = data.get(field)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise UnexpectedResponseError(
+            f"{call}: field {field!r} in Zenodo's answer is a {type(value).__name__}, "
+            "expected an object"
+        )
+    return value
 
 
 def int_or_none(value: Any, field: str, call: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise UnexpectedResponseError(f"{call}: {field} is {value!r}, expected an integer")
     return value

@@ -33,6 +33,7 @@ from zenodo_publish.zenodo.backend import (
     UploadSpec,
     int_or_none,
     md5_hex,
+    optional_object,
     optional_str,
     require,
     require_type,
@@ -89,7 +90,10 @@ def parse_entries(entries: Any, call: str) -> dict[str, RemoteFile]:
 
 
 def parse_record(data: dict[str, Any], call: str, *, need_files: bool = True) -> RemoteRecord:
-    record_id = str(require(data, "id", call))
+    record_id = require(data, "id", call)
+    if not isinstance(record_id, (str, int)) or isinstance(record_id, bool):
+        raise UnexpectedResponseError(f"{call}: the record id {record_id!r} is not an id")
+    record_id = str(record_id)
     is_published = require_type(data, "is_published", bool, call)
     is_draft = require_type(data, "is_draft", bool, call)
     files_obj = require_type(data, "files", dict, call) if need_files else data.get("files")
@@ -100,16 +104,18 @@ def parse_record(data: dict[str, Any], call: str, *, need_files: bool = True) ->
             files = parse_entries(entries, call)
         elif need_files and files_obj.get("enabled", True):
             raise UnexpectedResponseError(f"{call}: Zenodo's answer has no 'files.entries'")
-    parent = data.get("parent") or {}
-    versions = data.get("versions") or {}
-    metadata = data.get("metadata") or {}
-    links = data.get("links") or {}
+    parent = optional_object(data, "parent", call)
+    versions = optional_object(data, "versions", call)
+    metadata = optional_object(data, "metadata", call)
+    links = optional_object(data, "links", call)
+    doi = optional_object(optional_object(data, "pids", call), "doi", call)
+    concept_doi = optional_object(optional_object(parent, "pids", call), "doi", call)
     is_latest = versions.get("is_latest")
     return RemoteRecord(
         id=record_id,
         concept_id=optional_str(parent.get("id")),
-        doi=optional_str(((data.get("pids") or {}).get("doi") or {}).get("identifier")),
-        concept_doi=optional_str(((parent.get("pids") or {}).get("doi") or {}).get("identifier")),
+        doi=optional_str(doi.get("identifier")),
+        concept_doi=optional_str(concept_doi.get("identifier")),
         is_published=is_published,
         is_draft=is_draft,
         files_locked=is_published,
@@ -117,7 +123,7 @@ def parse_record(data: dict[str, Any], call: str, *, need_files: bool = True) ->
         version_index=int_or_none(versions.get("index"), "versions.index", call),
         is_latest=is_latest if isinstance(is_latest, bool) else None,
         metadata=dict(metadata),
-        access=data.get("access"),
+        access=dict(optional_object(data, "access", call)) if data.get("access") else None,
         files=files,
         html_url=optional_str(links.get("self_html") or links.get("html")),
         field_errors=parse_field_errors(data.get("errors")),
