@@ -317,12 +317,19 @@ class LegacyBackend:
         # The bucket PUT creates or overwrites the key, so repeating it is safe.
         response = self.session.request("PUT", url, idempotent=True, accept=PLAIN_JSON, body=opener)
         call = f"PUT {urlsplit(url).path}"
-        data = parse_json_object(response, call)
-        stored = RemoteFile(
-            key=require_type(data, "key", str, call),
-            size=require_type(data, "size", int, call),
-            md5=md5_hex(require(data, "checksum", call), call),
-        )
+        try:
+            data = parse_json_object(response, call)
+            stored = RemoteFile(
+                key=require_type(data, "key", str, call),
+                size=require_type(data, "size", int, call),
+                md5=md5_hex(require(data, "checksum", call), call),
+            )
+        except UnexpectedResponseError:
+            # What the bucket stored cannot be checked: it must not stay in the draft.
+            self.session.request(
+                "DELETE", url, idempotent=True, accept=PLAIN_JSON, ok_after_retry=(404,)
+            )
+            raise
         try:
             opener.check_sent()
         except ZenodoError:

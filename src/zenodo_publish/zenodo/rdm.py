@@ -353,7 +353,12 @@ class RDMBackend:
         except IntegrityError:
             self.delete_file(draft_id, spec.key)
             raise
-        stored = self._commit(draft_id, spec.key)
+        try:
+            stored = self._commit(draft_id, spec.key)
+        except UnexpectedResponseError:
+            # Committed or not, a file whose state cannot be read must not stay in the draft.
+            self.delete_file(draft_id, spec.key)
+            raise
         problem = stored_mismatch(spec, stored)
         if problem is not None:
             self.delete_file(draft_id, spec.key)
