@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Final, Literal, TypeVar
 
 from zenodo_publish.errors import UsageError
@@ -139,6 +140,25 @@ def _single_line(name: str, value: str) -> str:
     return value
 
 
+def _relative_path(name: str, value: str, inside: str) -> str:
+    """A single-line path that stays inside ``inside`` and that the file system can take: an
+    absolute path, a ``..`` that climbs out, a NUL byte or an over-long name is refused here,
+    before anything is opened (the OS would raise ValueError or ENAMETOOLONG instead)."""
+    _single_line(name, value)
+    hint = f"give `{name}:` as a path inside the {inside}, relative to its root"
+    if "\0" in value or any(len(part.encode()) > 255 for part in value.split("/")):
+        raise UsageError(f"input `{name}` is not a usable path", hint=hint)
+    pure = PurePosixPath(value)
+    depth = 0
+    for part in pure.parts:
+        depth += -1 if part == ".." else 0 if part in (".", "/") else 1
+        if depth < 0:
+            break
+    if pure.is_absolute() or depth < 0:
+        raise UsageError(f"input `{name}` ({value}) leaves the {inside}", hint=hint)
+    return value
+
+
 def parse_inputs(environ: Mapping[str, str]) -> ActionInputs:
     """Parse every input. Raises :class:`UsageError` naming the first bad input."""
     # Secrets first: an error message below must never be able to echo one unmasked.
@@ -151,7 +171,7 @@ def parse_inputs(environ: Mapping[str, str]) -> ActionInputs:
     commit_message = get("commit_message") or DEFAULT_COMMIT_MESSAGE
     return ActionInputs(
         zenodo_token=get("zenodo_token") or None,
-        manifest=_single_line("manifest", get("manifest")) or DEFAULT_MANIFEST,
+        manifest=_relative_path("manifest", get("manifest"), "repository") or DEFAULT_MANIFEST,
         endpoint=_single_line("endpoint", get("endpoint")) or None,
         mode=parse_choice("mode", get("mode"), MODES, "auto"),
         publish=parse_choice("publish", get("publish"), SWITCHES, "auto"),
@@ -159,7 +179,8 @@ def parse_inputs(environ: Mapping[str, str]) -> ActionInputs:
         commit=parse_choice("commit", get("commit"), SWITCHES, "auto"),
         github_token=get("github_token") or None,
         commit_message=commit_message,
-        working_directory=_single_line("working_directory", get("working_directory")) or ".",
+        working_directory=_relative_path("working_directory", get("working_directory"), "workspace")
+        or ".",
         api=parse_choice("api", api_value, APIS, "rdm") if api_value else None,
         parallel_uploads=parse_int(
             "parallel_uploads",
