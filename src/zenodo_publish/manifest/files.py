@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 MAX_FILES = 100
 MAX_BYTES = 50 * 10**9  # Zenodo's quota, per record and per file
 MAX_NAME_LENGTH = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,13 @@ def _limit_problems(settings: FileSettings, selected: list[Selected]) -> list[Pr
                     f"two files would be uploaded as {item.name}: {earlier.origin} and "
                     f"{item.origin}",
                     "Zenodo has no folders; rename one, exclude one, or archive a folder",
+                )
+            )
+        if _CONTROL.search(item.name):
+            problems.append(
+                rule.problem(
+                    f"the name {item.name!r} holds a line break or another control character",
+                    "rename the file; Zenodo cannot store such a name and logs would break",
                 )
             )
         if len(item.name) > MAX_NAME_LENGTH:
