@@ -256,6 +256,13 @@ def test_names_that_differ_only_by_case_or_normalisation_stay_distinct(root: Pat
     assert nfc in names and nfd in names and len(names) == 8
 
 
+@pytest.mark.parametrize("name", ["nl\n::error::pwned.csv", "cr\r.csv", "tab\t.csv", "del\x7f.csv"])
+def test_names_with_control_characters_are_refused_before_any_upload(root: Path, name: str) -> None:
+    (root / "data" / name).write_text("x\n")
+    found = problems_of(root, "files:\n  - data/\n")
+    assert any("control character" in p for p in found), found
+
+
 def test_two_folders_giving_one_name_are_refused(root: Path) -> None:
     (root / "other").mkdir()
     (root / "other" / "a.csv").write_text("y\n")
