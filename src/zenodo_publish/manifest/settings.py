@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -25,6 +24,7 @@ from zenodo_publish.manifest.sources.zenodo_json import read_zenodo_json
 from zenodo_publish.manifest.sources.zenodo_yaml import read_manifest_metadata
 from zenodo_publish.metadata.legacy import legacy_problems
 from zenodo_publish.metadata.model import ResolvedMetadata
+from zenodo_publish.netaddr import is_loopback_host
 
 SANDBOX_API = "https://sandbox.zenodo.org/api"
 PRODUCTION_API = "https://zenodo.org/api"
@@ -40,15 +40,6 @@ class Endpoint:
     @property
     def is_production(self) -> bool:
         return self.api_url == PRODUCTION_API
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_endpoint(value: str) -> Endpoint:
@@ -69,7 +60,7 @@ def parse_endpoint(value: str) -> Endpoint:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not host or parts.query or parts.fragment:
         raise UsageError(f"endpoint {value!r} is not sandbox, production or a URL", hint=hint)
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback_host(host):
         raise UsageError(
             f"endpoint {value!r} uses plain http",
             hint="use https; plain http is only allowed for a local emulator on loopback",

@@ -17,7 +17,6 @@ Rules (SPEC §5.6, zenodo-api.md §2, §3, §7.6):
 
 from __future__ import annotations
 
-import ipaddress
 import json as jsonlib
 import logging
 import os
@@ -35,6 +34,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from zenodo_publish import __version__
 from zenodo_publish.errors import TransportError, UnexpectedResponseError
+from zenodo_publish.netaddr import is_loopback_host
 from zenodo_publish.redact import redact, register_secret
 from zenodo_publish.zenodo.errormap import error_for_response, safe_url
 from zenodo_publish.zenodo.ratelimit import RatePacer
@@ -134,7 +134,7 @@ class ZenodoSession:
         # Proxy and CA settings from the environment are honoured (self-hosted runners behind
         # a proxy), except for a loopback endpoint such as the emulator. The pass-through auth
         # keeps requests from consulting ~/.netrc, whose entry would replace the bearer token.
-        self.http.trust_env = not _is_loopback(self.base_url)
+        self.http.trust_env = not is_loopback_host(urlsplit(self.base_url).hostname or "")
         self.http.auth = _HeaderAuthOnly()
         self.http.headers["User-Agent"] = user_agent()
         if token:
@@ -361,16 +361,6 @@ class _HeaderAuthOnly(requests.auth.AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _origin(url: str) -> tuple[str, str]:
