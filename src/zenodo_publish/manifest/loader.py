@@ -257,6 +257,21 @@ def read_text(path: Path, *, file: str) -> str:
         raise ManifestError([Problem(f"cannot read: {error.strerror}", file)]) from None
 
 
+def source_file_problems(root: Path, name: str) -> list[Problem]:
+    """Why a metadata source listed in ``metadata_from`` cannot be read: it does not exist, or
+    it is a symlink leading out of the repository. Empty when it can be read."""
+    if not (root / name).is_file():
+        return [
+            Problem(
+                f"{name} is listed in metadata_from but does not exist",
+                name,
+                hint="create it, or remove it from metadata_from",
+            )
+        ]
+    escape = escape_problem(root / name, root, file=name)
+    return [escape] if escape is not None else []
+
+
 def escape_problem(path: Path, root: Path, *, file: str) -> Problem | None:
     """A problem when ``path`` (a file the repository names) is a symlink leading out of
     ``root``: such a file is never read, so nothing outside the repository reaches Zenodo."""

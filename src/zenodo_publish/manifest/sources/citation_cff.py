@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from zenodo_publish.errors import ManifestError, Problem
-from zenodo_publish.manifest.loader import PathKey, escape_problem, load_yaml_file
+from zenodo_publish.manifest.loader import PathKey, load_yaml_file, source_file_problems
 from zenodo_publish.manifest.sources import Checker, SourceFields, markdown_to_html
 from zenodo_publish.manifest.vocabularies import check_edtf, check_license, check_orcid
 from zenodo_publish.metadata.model import Affiliation, Person
@@ -83,17 +83,9 @@ def _author(checker: Checker, path: PathKey, entry: Any) -> Person | None:
 
 def read_citation_cff(repo_root: Path) -> tuple[SourceFields, list[Problem]]:
     path = repo_root / LABEL
-    if not path.is_file():
-        return SourceFields(LABEL), [
-            Problem(
-                "CITATION.cff is listed in metadata_from but does not exist",
-                LABEL,
-                hint="create it, or remove it from metadata_from",
-            )
-        ]
-    escape = escape_problem(path, repo_root, file=LABEL)
-    if escape is not None:
-        return SourceFields(LABEL), [escape]
+    unreadable = source_file_problems(repo_root, LABEL)
+    if unreadable:
+        return SourceFields(LABEL), unreadable
     try:
         loaded = load_yaml_file(path, file=LABEL)
     except ManifestError as error:

@@ -11,9 +11,9 @@ from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.loader import (
     LoadedYaml,
     PathKey,
-    escape_problem,
     parse_yaml,
     read_text,
+    source_file_problems,
 )
 from zenodo_publish.manifest.sources import Checker, SourceFields, as_html
 from zenodo_publish.manifest.vocabularies import (
@@ -120,17 +120,9 @@ def _person(checker: Checker, path: PathKey, entry: Any, *, contributor: bool) -
 
 def read_zenodo_json(repo_root: Path) -> tuple[SourceFields, list[Problem]]:
     path = repo_root / LABEL
-    if not path.is_file():
-        return SourceFields(LABEL), [
-            Problem(
-                ".zenodo.json is listed in metadata_from but does not exist",
-                LABEL,
-                hint="create it, or remove it from metadata_from",
-            )
-        ]
-    escape = escape_problem(path, repo_root, file=LABEL)
-    if escape is not None:
-        return SourceFields(LABEL), [escape]
+    unreadable = source_file_problems(repo_root, LABEL)
+    if unreadable:
+        return SourceFields(LABEL), unreadable
     try:
         loaded, problems = _load(path)
     except ManifestError as error:
