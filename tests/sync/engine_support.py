@@ -179,6 +179,7 @@ class Harness:
         version: str | None = None,
         retry: RetryPolicy | None = None,
         repository_url: str | None = None,
+        force_upload: tuple[str, ...] | None = None,
     ) -> RunResult:
         request = SyncRequest(
             mode=mode,
@@ -190,6 +191,7 @@ class Harness:
             parallel=parallel,
             today=TODAY,
             repository_url=repository_url,
+            force_upload=force_upload,
         )
         return run(request, backend_factory=self.factory(retry))
 

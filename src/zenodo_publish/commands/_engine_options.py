@@ -54,6 +54,15 @@ def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = Tru
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def add_force_upload_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force-upload",
+        nargs="*",
+        metavar="NAME",
+        help="upload these files again even when Zenodo's md5 matches (no NAME: every file)",
+    )
+
+
 def _parallel(text: str) -> int:
     try:
         value = int(text)
@@ -194,10 +203,16 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
         dry_run=getattr(args, "dry_run", False),
         parallel=args.parallel,
         repository_url=repository_url,
+        force_upload=_force_upload(args),
     )
     result = run(request, reporter=StreamReporter())
     print_result(result, as_json=args.json)
     return 0
+
+
+def _force_upload(args: argparse.Namespace) -> tuple[str, ...] | None:
+    names: list[str] | None = getattr(args, "force_upload", None)
+    return None if names is None else tuple(names)
 
 
 def render_plan(result: RunResult) -> str:

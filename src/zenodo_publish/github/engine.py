@@ -44,6 +44,8 @@ class EngineRequest:
     parallel_uploads: int
     #: ``$GITHUB_SERVER_URL/$GITHUB_REPOSITORY``: the marker of this repository's records.
     repository_url: str | None = None
+    #: Files to upload again whatever their md5 (input ``force_upload``): None none, () all.
+    force_upload: tuple[str, ...] | None = None
 
 
 Engine = Callable[[EngineRequest], RunResult]
@@ -82,6 +84,7 @@ def sync_engine(log: Workflow) -> Engine:
             dry_run=request.dry_run,
             parallel=request.parallel_uploads,
             repository_url=request.repository_url,
+            force_upload=request.force_upload,
         )
         return run(sync_request, reporter=WorkflowReporter(log))
 

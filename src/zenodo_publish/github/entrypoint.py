@@ -111,6 +111,7 @@ def _run(
         dry_run=inputs.dry_run,
         parallel_uploads=inputs.parallel_uploads,
         repository_url=_repository_url(environ),
+        force_upload=inputs.force_upload,
     )
     with log.group(f"Zenodo Publish: {decision.mode}"):
         result = engine(request)

@@ -16,6 +16,7 @@ from typing import Final, Literal, TypeVar
 
 from zenodo_publish.errors import UsageError
 from zenodo_publish.redact import register_secret
+from zenodo_publish.sync.force import parse_force_upload_input
 
 Mode = Literal["auto", "validate", "plan", "sync", "publish"]
 Switch = Literal["auto", "true", "false"]
@@ -52,6 +53,8 @@ class ActionInputs:
     working_directory: str = "."
     api: Api | None = None  # None: the engine's default (rdm)
     parallel_uploads: int = DEFAULT_PARALLEL_UPLOADS
+    #: Files to upload again whatever their md5: None none, () every file.
+    force_upload: tuple[str, ...] | None = None
 
     def __repr__(self) -> str:
         # Dataclass reprs end up in tracebacks and debug logs; never show the tokens there.
@@ -189,4 +192,5 @@ def parse_inputs(environ: Mapping[str, str]) -> ActionInputs:
             1,
             MAX_PARALLEL_UPLOADS,
         ),
+        force_upload=parse_force_upload_input(get("force_upload")),
     )

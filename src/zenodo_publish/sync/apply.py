@@ -21,7 +21,7 @@ from zenodo_publish.errors import (
     TransportError,
     ValidationRejected,
 )
-from zenodo_publish.sync.plan import FileOp, Located, Plan, WantedFile, plan_files
+from zenodo_publish.sync.plan import FileOp, ForceUpload, Located, Plan, WantedFile, plan_files
 from zenodo_publish.sync.report import Reporter
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord, UploadSpec
 
@@ -48,6 +48,7 @@ class Applier:
         on_draft: Callable[[RemoteRecord], None],
         parallel: int,
         find_own_draft: Callable[[], RemoteRecord | None],
+        force_upload: ForceUpload = None,
     ) -> None:
         self._backend = backend
         self._reporter = reporter
@@ -55,6 +56,7 @@ class Applier:
         self._on_draft = on_draft
         self._parallel = parallel
         self._find_own_draft = find_own_draft
+        self._force_upload = force_upload
         self._notes: list[str] = []
 
     def apply(self, plan: Plan, located: Located, wanted: Sequence[WantedFile]) -> Applied:
@@ -113,12 +115,14 @@ class Applier:
         self, draft: RemoteRecord, wanted: Sequence[WantedFile]
     ) -> tuple[RemoteRecord, list[FileOp]]:
         """Bring the draft's files in line, re-planning from fresh state after a passing fault."""
-        first_ops = plan_files(wanted, draft.files)
+        first_ops = plan_files(wanted, draft.files, self._force_upload)
         if not any(op.action != "skip" for op in first_ops) or draft.files_locked:
             return draft, first_ops
         with self._reporter.phase("Uploading files"):
             for attempt in range(1, _FILE_PASSES + 1):
-                ops = plan_files(wanted, draft.files)
+                # Forcing applies to the first pass only: a forced file that a pass already
+                # uploaded again is not uploaded a third time after a fault.
+                ops = first_ops if attempt == 1 else plan_files(wanted, draft.files)
                 try:
                     self._file_pass(draft, ops)
                     break

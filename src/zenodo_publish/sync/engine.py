@@ -19,6 +19,7 @@ from zenodo_publish.manifest import resolve_files as resolve_local_files
 from zenodo_publish.sync import publish_rules
 from zenodo_publish.sync.apply import Applier
 from zenodo_publish.sync.codec import codec_for
+from zenodo_publish.sync.force import checked_force_upload
 from zenodo_publish.sync.locate import locate, marker_query
 from zenodo_publish.sync.plan import LocalSnapshot, Located, Plan, PlanPolicy, WantedFile, plan
 from zenodo_publish.sync.record_file import RecordEntry, read_entry, write_entry
@@ -50,6 +51,8 @@ class SyncRequest:
     repository_url: str | None = None
     today: datetime.date | None = None
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
+    #: ``sync --force-upload``: names to upload again although the md5 matches; () = all.
+    force_upload: tuple[str, ...] | None = None
 
 
 def run(
@@ -117,7 +120,11 @@ class _Run:
                 repository_url=self.repository_url,
                 record_file=str(self.manifest.record_file),
             )
-            policy = PlanPolicy(may_publish=publishing, today=self._today().isoformat())
+            policy = PlanPolicy(
+                may_publish=publishing,
+                today=self._today().isoformat(),
+                force_upload=checked_force_upload(request.force_upload, snapshot.files),
+            )
             the_plan = plan(snapshot, located, policy, self.codec)
         self.notes.extend(the_plan.notes)
         self._report_plan(the_plan)
@@ -132,6 +139,7 @@ class _Run:
             on_draft=self._remember_draft,
             parallel=request.parallel,
             find_own_draft=lambda: self._find_own_draft(backend),
+            force_upload=policy.force_upload,
         )
         applied = applier.apply(the_plan, located, snapshot.files)
         self.notes.extend(applied.notes)

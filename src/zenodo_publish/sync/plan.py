@@ -15,6 +15,8 @@ from typing import Any, Literal, Protocol
 PlanAction = Literal["create", "update_draft", "new_version", "edit", "none", "blocked"]
 FileOpAction = Literal["upload", "replace", "skip", "delete"]
 RemoteKind = Literal["none", "draft", "edit_draft", "published"]
+#: Names to re-upload whatever their md5; ``()`` means every file, ``None`` none.
+ForceUpload = tuple[str, ...] | None
 
 
 class RemoteFileLike(Protocol):
@@ -78,6 +80,8 @@ class PlanPolicy:
     may_publish: bool
     #: ISO date used as publication_date of new records and new versions (passed in: purity).
     today: str
+    #: Files to upload again although their md5 matches (``sync --force-upload``).
+    force_upload: ForceUpload = None
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,15 @@ class Plan:
         return sum(1 for op in self.files if op.action in actions)
 
 
-def plan_files(wanted: Sequence[WantedFile], remote: Mapping[str, RemoteFileLike]) -> list[FileOp]:
+def plan_files(
+    wanted: Sequence[WantedFile],
+    remote: Mapping[str, RemoteFileLike],
+    force: ForceUpload = None,
+) -> list[FileOp]:
     """File operations that turn ``remote`` into ``wanted``, in manifest order then deletions.
 
     A pending remote file (an upload an earlier run did not commit) never counts as present.
+    ``force`` names files to upload again even when Zenodo's md5 matches (``()``: all of them).
     """
     ops: list[FileOp] = []
     wanted_names = {w.name for w in wanted}
@@ -114,6 +123,8 @@ def plan_files(wanted: Sequence[WantedFile], remote: Mapping[str, RemoteFileLike
             ops.append(FileOp(w.name, "replace", w.size, w.md5, w.origin, "unfinished upload"))
         elif have.md5 != w.md5 or have.size != w.size:
             ops.append(FileOp(w.name, "replace", w.size, w.md5, w.origin, "content changed"))
+        elif force is not None and (not force or w.name in force):
+            ops.append(FileOp(w.name, "replace", w.size, w.md5, w.origin, "forced re-upload"))
         else:
             ops.append(FileOp(w.name, "skip", w.size, w.md5, w.origin, "unchanged"))
     for key in sorted(remote):
@@ -133,7 +144,7 @@ def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: Meta
         files = plan_files(local.files, {})
         return Plan("create", None, tuple(files), (), body, policy.may_publish)
 
-    files = plan_files(local.files, record.files)
+    files = plan_files(local.files, record.files, policy.force_upload)
     files_differ = any(op.action != "skip" for op in files)
 
     if located.kind == "draft":
