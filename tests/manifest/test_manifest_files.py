@@ -104,19 +104,19 @@ def test_md5_is_streamed_in_fixed_chunks(tmp_path: Path, monkeypatch: pytest.Mon
     content = os.urandom(10_000)
     path = tmp_path / "blob.bin"
     path.write_bytes(content)
-    monkeypatch.setattr(archive, "CHUNK_SIZE", 1024)
+    monkeypatch.setattr(archive, "HASH_BLOCK_SIZE", 1024)
     reads: list[int] = []
     real_open = Path.open
 
     def spying_open(self: Path, *args: object, **kwargs: object) -> object:
         stream = real_open(self, *args, **kwargs)  # type: ignore[call-overload]
-        real_read = stream.read
+        real_readinto = stream.readinto
 
-        def read(size: int = -1) -> bytes:
-            reads.append(size)
-            return real_read(size)
+        def readinto(buffer: bytearray) -> int:
+            reads.append(len(buffer))
+            return int(real_readinto(buffer))
 
-        stream.read = read
+        stream.readinto = readinto
         return stream
 
     monkeypatch.setattr(Path, "open", spying_open)
@@ -172,3 +172,17 @@ def test_archive_rule_builds_the_same_zip_twice(tmp_path: Path) -> None:
     two = resolve_files(manifest, build_dir=tmp_path / "b2").files[0]
     assert (one.name, one.md5, one.size) == (two.name, two.md5, two.size)
     assert one.origin == "archive of fig/"
+
+
+def test_md5_many_hashes_in_parallel_and_keeps_the_order(tmp_path: Path) -> None:
+    from zenodo_publish.manifest.archive import HASH_BLOCK_SIZE, md5_many
+
+    contents = [bytes([n]) * (n * HASH_BLOCK_SIZE // 3 + n) for n in range(1, 9)]
+    paths = []
+    for number, content in enumerate(contents):
+        path = tmp_path / f"f{number}"
+        path.write_bytes(content)
+        paths.append(path)
+    expected = [(hashlib.md5(c).hexdigest(), len(c)) for c in contents]
+    assert md5_many(paths, workers=3) == expected
+    assert md5_many(paths, workers=1) == expected

@@ -72,3 +72,23 @@ def test_rdm_reserve_doi(rsps: responses.RequestsMock, session: ZenodoSession) -
     }
     rsps.post("http://127.0.0.1:9/api/records/7/draft/pids/doi", status=201, json=body)
     assert RDMBackend(session).reserve_doi("7").doi == "10.5072/zenodo.7"
+
+
+def test_the_upload_stream_does_not_hash_again(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """md5 once per file per run: the scan's digest is checked against Zenodo's after the
+    upload, so sending a body must not compute another one."""
+    import hashlib
+
+    def no_md5(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the upload stream computed an md5")
+
+    data = b"y" * (3 * 1024 * 1024 + 7)
+    spec = make_spec("a.bin", data)
+    monkeypatch.setattr(hashlib, "md5", no_md5)
+    stream = UploadStream(spec, None)
+    while stream.read(1024 * 1024):
+        pass
+    stream.check_sent()
+    assert stream.sent == len(data)

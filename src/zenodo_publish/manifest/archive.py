@@ -13,9 +13,14 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CHUNK_SIZE = 1024 * 1024
+#: Read size of the md5 scan: reads into one reused buffer (no allocation per block), large
+#: enough that the calls cost nothing next to the hashing, small enough that the block is
+#: still in the CPU cache when md5 reads it (256 KiB measured faster than 1 and 4 MiB).
+HASH_BLOCK_SIZE = 256 * 1024
 #: The earliest date a zip header can hold; any fixed value would do.
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 _REGULAR_FILE_MODE = 0o100644
@@ -23,14 +28,30 @@ _UNIX = 3
 
 
 def md5_and_size(path: Path) -> tuple[str, int]:
-    """Hex md5 and byte count of ``path``, read in chunks."""
+    """Hex md5 and byte count of ``path``, read in :data:`HASH_BLOCK_SIZE` blocks into one
+    buffer. hashlib releases the GIL while it hashes a block, so several files can be hashed
+    at once from threads (:func:`md5_many`)."""
     digest = hashlib.md5(usedforsecurity=False)
     size = 0
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK_SIZE):
-            digest.update(chunk)
-            size += len(chunk)
+    buffer = bytearray(HASH_BLOCK_SIZE)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as stream:
+        while count := stream.readinto(buffer):
+            digest.update(view[:count])
+            size += count
     return digest.hexdigest(), size
+
+
+def md5_many(paths: Sequence[Path], *, workers: int | None = None) -> list[tuple[str, int]]:
+    """:func:`md5_and_size` of each path, in order, hashing up to ``workers`` files at once
+    (default: the usable cores, at most 4). One file at a time leaves all but one core idle
+    while a tree of many files is scanned; md5 itself cannot be split within a file."""
+    if workers is None:
+        workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    if workers <= 1 or len(paths) <= 1:
+        return [md5_and_size(path) for path in paths]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="md5") as pool:
+        return list(pool.map(md5_and_size, paths))
 
 
 def write_deterministic_zip(members: Sequence[tuple[str, Path]], target: Path) -> None:

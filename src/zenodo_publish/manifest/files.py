@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from zenodo_publish.errors import ManifestError, Problem
-from zenodo_publish.manifest.archive import md5_and_size, write_deterministic_zip
+from zenodo_publish.manifest.archive import md5_many, write_deterministic_zip
 from zenodo_publish.manifest.catalog import read_catalog
 from zenodo_publish.manifest.globs import compile_glob, excluded, has_glob, literal_base
 from zenodo_publish.manifest.loader import json_path
@@ -323,17 +323,19 @@ def resolve_files(manifest: Manifest, *, build_dir: Path) -> LocalState:
     selected, problems = select_files(manifest.files)
     if problems:
         raise ManifestError(problems)
-    files: list[LocalFile] = []
+    sources: list[Path] = []
     for item in selected:
         if isinstance(item, SelectedArchive):
             target = build_dir / item.name
             write_deterministic_zip(item.members, target)
-            md5, size = md5_and_size(target)
-            problems.extend(_size_problems(item.rule, item.origin, size))
-            files.append(LocalFile(item.name, size, md5, target.resolve(), item.origin))
+            sources.append(target.resolve())
         else:
-            md5, size = md5_and_size(item.source)
-            files.append(LocalFile(item.name, size, md5, item.source, item.origin))
+            sources.append(item.source)
+    files: list[LocalFile] = []
+    for item, source, (md5, size) in zip(selected, sources, md5_many(sources), strict=True):
+        if isinstance(item, SelectedArchive):
+            problems.extend(_size_problems(item.rule, item.origin, size))
+        files.append(LocalFile(item.name, size, md5, source, item.origin))
     state = LocalState(tuple(files))
     if state.total_size > MAX_BYTES:
         problems.append(
