@@ -15,7 +15,6 @@ from zenodo_publish.commands._engine_options import add_engine_arguments, resolv
 from zenodo_publish.errors import UsageError
 from zenodo_publish.manifest import load_manifest, parse_endpoint
 from zenodo_publish.sync.record_file import RecordEntry, read_entry, remove_entry, write_entry
-from zenodo_publish.zenodo import make_backend
 
 HELP = "discard this repository's open Zenodo draft (the one the record file names)"
 
@@ -25,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zenodo_publish.zenodo import make_backend  # the HTTP stack only when it is used
+
     manifest = load_manifest(args.manifest)
     endpoint = parse_endpoint(args.endpoint) if args.endpoint else manifest.endpoint
     record_path = manifest.repo_root / manifest.record_file

@@ -8,8 +8,6 @@ import sys
 from types import FrameType
 
 from zenodo_publish.emulator.config import PRODUCTION, SANDBOX, EmulatorConfig
-from zenodo_publish.emulator.server import EmulatorServer
-from zenodo_publish.emulator.testing import READY_PREFIX
 from zenodo_publish.errors import UsageError
 
 HELP = "serve a local Zenodo emulator (both APIs) on loopback"
@@ -51,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The web server's modules load here, not when the CLI lists its commands (every command
+    # would pay for them at start-up).
+    from zenodo_publish.emulator.server import EmulatorServer
+    from zenodo_publish.emulator.testing import READY_PREFIX
+
     settings: dict[str, object] = {"flavour": args.flavour, "data_dir": args.data_dir}
     for name in ("max_files", "quota_bytes", "max_file_bytes"):
         if getattr(args, name) is not None:

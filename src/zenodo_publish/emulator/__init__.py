@@ -55,8 +55,30 @@ Control API (no auth, loopback clients only, not rate limited, not logged), unde
 * ``GET clock``; ``POST clock`` ``{"freeze": true|epoch, "advance": s, "unfreeze": true}``.
 """
 
-from zenodo_publish.emulator.app import EmulatorApp
-from zenodo_publish.emulator.config import Clock, EmulatorConfig
-from zenodo_publish.emulator.server import EmulatorServer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zenodo_publish.emulator.app import EmulatorApp
+    from zenodo_publish.emulator.config import Clock, EmulatorConfig
+    from zenodo_publish.emulator.server import EmulatorServer
 
 __all__ = ["Clock", "EmulatorApp", "EmulatorConfig", "EmulatorServer"]
+
+#: Loaded on first access (PEP 562): importing ``zenodo_publish.emulator.config`` for the CLI's
+#: option list must not start up the web server's modules.
+_LAZY = {
+    "Clock": "zenodo_publish.emulator.config",
+    "EmulatorConfig": "zenodo_publish.emulator.config",
+    "EmulatorApp": "zenodo_publish.emulator.app",
+    "EmulatorServer": "zenodo_publish.emulator.server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from zenodo_publish.errors import Problem
 from zenodo_publish.manifest.loader import LoadedYaml, PathKey
 from zenodo_publish.manifest.vocabularies import did_you_mean
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def schema_text() -> str:
@@ -33,6 +34,9 @@ def manifest_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    # Imported when a manifest is first validated, not by every command that loads this module.
+    import jsonschema
+
     return jsonschema.Draft202012Validator(manifest_schema())
 
 

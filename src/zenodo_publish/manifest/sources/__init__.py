@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from markdown_it import MarkdownIt
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from zenodo_publish.errors import Problem
 from zenodo_publish.manifest.loader import LoadedYaml, PathKey
 from zenodo_publish.manifest.vocabularies import Issue
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 
 @dataclass
@@ -76,11 +78,16 @@ class Checker:
         return tuple(item for _, item in self.items(path) if isinstance(item, str))
 
 
-_MARKDOWN = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+@cache
+def _markdown() -> MarkdownIt:
+    # Imported on first use: only a Markdown description needs it, not every command's start.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 
 def markdown_to_html(text: str) -> str:
-    return str(_MARKDOWN.render(text))
+    return str(_markdown().render(text))
 
 
 def looks_like_html(text: str) -> bool:
