@@ -139,7 +139,7 @@ def test_outputs_round_trip_with_random_delimiters(tmp_path: Path) -> None:
     writer.write(outputs)
     text = path.read_text(encoding="utf-8")
     delimiters = re.findall(r"^\w+<<(ghadelimiter_[0-9a-f-]{36})$", text, re.MULTILINE)
-    assert len(delimiters) == 13 and len(set(delimiters)) == 13
+    assert len(delimiters) == 14 and len(set(delimiters)) == 14
     parsed = parse_output_file(text)
     assert parsed == {
         "record_id": "123",
@@ -148,6 +148,7 @@ def test_outputs_round_trip_with_random_delimiters(tmp_path: Path) -> None:
         "concept_doi": "10.5072/zenodo.122",
         "record_url": "https://sandbox.zenodo.org/uploads/123",
         "state": "draft",
+        "review_state": "",
         "published": "false",
         "files_uploaded": "1",
         "files_skipped": "1",

@@ -235,6 +235,11 @@ def render_plan(result: RunResult) -> str:
     else:
         lines.append("metadata: unchanged")
     lines.append(f"publish: {'yes' if plan.get('publish') else 'no'}")
+    for request in plan.get("communities") or []:
+        lines.append(
+            f"community: {request['request']} request to {request['community']} "
+            f"({request['reason']})"
+        )
     for note in plan.get("notes") or []:
         lines.append(f"note: {note}")
     return "\n".join(lines)

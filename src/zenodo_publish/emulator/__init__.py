@@ -28,12 +28,15 @@ Faithful:
 * Rate limits: moving windows keyed by User-Agent + IP, flask-limiter headers on every response,
   ``{"status": 429, "message": "100 per 1 minute"}``.
 
-Deliberately not emulated: communities, requests and reviews, OAI-PMH, DataCite registration,
-extra formats, media files, quota increases and the file-modification grace period, embargo
-lifting, tombstones (410), spam checks, the multipart (chunked) transfer type, access links,
-HTML pages behind ``links.*_html``, licenses and languages beyond a common subset, persistence
-of records across restarts (``--data-dir`` holds file bodies only). Validation drops invalid
-fields per top-level metadata key (InvenioRDM can keep the valid part of a list).
+Communities and their requests (review of a first version, inclusion of a published record,
+curators' accept/decline through the control API): see :mod:`.communities`.
+
+Deliberately not emulated: other request types (access, deletion, quota), OAI-PMH, DataCite
+registration, extra formats, media files, quota increases and the file-modification grace
+period, embargo lifting, tombstones (410), spam checks, the multipart (chunked) transfer type,
+access links, HTML pages behind ``links.*_html``, licenses and languages beyond a common subset,
+persistence of records across restarts (``--data-dir`` holds file bodies only). Validation drops
+invalid fields per top-level metadata key (InvenioRDM can keep the valid part of a list).
 
 Control API (no auth, loopback clients only, not rate limited, not logged), under
 ``/_emulator/``:
@@ -53,6 +56,9 @@ Control API (no auth, loopback clients only, not rate limited, not logged), unde
 * ``PUT latency`` ``{"fixed": s, "min": s, "max": s, "seed": n, "method", "path"}``;
   ``DELETE latency``.
 * ``GET clock``; ``POST clock`` ``{"freeze": true|epoch, "advance": s, "unfreeze": true}``.
+* ``POST communities`` ``{"slug", "title"?}`` -> 201 community; ``GET communities``.
+* ``POST requests/<id>/accept`` or ``.../decline``: a curator's decision on a community request
+  (accepting a review publishes the draft).
 """
 
 from __future__ import annotations

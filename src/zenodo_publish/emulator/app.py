@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from zenodo_publish.emulator import control, legacy, rdm
+from zenodo_publish.emulator import communities, control, legacy, rdm
 from zenodo_publish.emulator.config import EmulatorConfig, parse_limits
 from zenodo_publish.emulator.faults import JSON_MESSAGES, Fault, Faults, error_id, gateway_html
 from zenodo_publish.emulator.file_service import FileService
@@ -74,8 +74,11 @@ class EmulatorApp:
         self.default_token = default_token or secrets.token_urlsafe(24)
         self.default_user = self.store.add_user("default@emulator.invalid", self.default_token)
         # Rules bind to one Map, and several apps may live in one process: copy them.
-        self.api_map = Map([r.empty() for r in rdm.RULES + legacy.RULES], strict_slashes=False)
-        self.control_map = Map([r.empty() for r in control.RULES])
+        self.api_map = Map(
+            [r.empty() for r in rdm.RULES + legacy.RULES + communities.RULES],
+            strict_slashes=False,
+        )
+        self.control_map = Map([r.empty() for r in control.RULES + communities.CONTROL_RULES])
 
     @property
     def api_url(self) -> str:

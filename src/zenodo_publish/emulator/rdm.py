@@ -8,7 +8,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from zenodo_publish.emulator import search
+from zenodo_publish.emulator import communities, search
 from zenodo_publish.emulator.serializers import file_item, files_list, search_envelope
 from zenodo_publish.emulator.state import ApiError, FileEntry, Record, Version, forbidden
 from zenodo_publish.emulator.vocabularies import VOCABULARIES
@@ -43,6 +43,7 @@ def update_draft(call: Call, id: str) -> Response:
 
 
 def delete_draft(call: Call, id: str) -> Response:
+    communities.check_delete(call, id)
     call.service.delete_draft(call.user, id, call.request.headers.get("If-Match"))
     return Response(status=204)
 
@@ -52,6 +53,7 @@ def edit(call: Call, id: str) -> Response:
 
 
 def publish(call: Call, id: str) -> Response:
+    communities.check_publish(call, id)
     return call.record(call.service.publish(call.user, id), 202, draft=False)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from zenodo_publish.emulator import communities
 from zenodo_publish.emulator.service import Service
 from zenodo_publish.emulator.state import JSON, FileEntry, Record, Version
 
@@ -174,7 +175,9 @@ def rdm_record(
             }
             if parent.doi
             else {},
-            "communities": {"ids": list(version.legacy.get("communities", []))},
+            **communities.parent_fields(
+                service.store, record, list(version.legacy.get("communities", []))
+            ),
         },
         "pids": version.pids,
         "metadata": version.metadata,

@@ -192,6 +192,8 @@ class Store:
             self.tokens: dict[str, int] = {}
             self.parents: dict[int, Parent] = {}
             self.records: dict[int, Record] = {}
+            #: communities.CommunityState, made on first use
+            self.community_state: Any = None
 
     def next_id(self) -> int:
         with self.lock:

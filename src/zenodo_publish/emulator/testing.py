@@ -124,6 +124,18 @@ class ControlClient:
         }
         return dict(self._call("PUT", "latency", spec))
 
+    def new_community(self, slug: str, title: str | None = None) -> dict[str, Any]:
+        """A community, as a site administrator would make it."""
+        found: dict[str, Any] = self._call(
+            "POST", "communities", {"slug": slug, "title": title or slug}
+        )
+        return found
+
+    def decide(self, request_id: str, action: str) -> dict[str, Any]:
+        """A curator accepts (``accept``) or declines (``decline``) a community request."""
+        found: dict[str, Any] = self._call("POST", f"requests/{request_id}/{action}")
+        return found
+
     def clock(
         self,
         *,

@@ -26,6 +26,7 @@ OUTPUT_NAMES: Final = (
     "concept_doi",
     "record_url",
     "state",
+    "review_state",
     "published",
     "files_uploaded",
     "files_skipped",
@@ -55,6 +56,7 @@ class ActionOutputs:
     concept_doi: str | None
     record_url: str | None
     state: str
+    review_state: str | None
     published: bool
     files_uploaded: int
     files_skipped: int
@@ -74,6 +76,7 @@ class ActionOutputs:
             concept_doi=ids.concept_doi,
             record_url=ids.record_url,
             state=ids.state,
+            review_state=ids.review_state,
             published=result.published,
             files_uploaded=result.files_uploaded,
             files_skipped=result.files_skipped,

@@ -80,6 +80,8 @@ def render_result(
     if ids.version:
         lines.append(f"| Version | {escape_markdown(ids.version)} |")
     lines.append(f"| State | {ids.state}{' (published by this run)' if result.published else ''} |")
+    if ids.review_state:
+        lines.append(f"| Community review | {escape_markdown(ids.review_state)} |")
     if commit is not None:
         lines.append(f"| Commit-back | {_commit_text(commit, result.record_file)} |")
     lines.append("")

@@ -6,6 +6,7 @@ they report comes back in a :class:`~zenodo_publish.sync.result.RunResult`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import tempfile
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from zenodo_publish.communities import CommunityPlan, apply_communities, plan_communities
 from zenodo_publish.errors import UsageError
 from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
 from zenodo_publish.manifest import resolve_files as resolve_local_files
@@ -27,6 +29,8 @@ from zenodo_publish.sync.report import NullReporter, Reporter
 from zenodo_publish.sync.result import FileOutcome, RecordIds, RunResult
 from zenodo_publish.zenodo import make_backend
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord
+from zenodo_publish.zenodo.communities import CommunitiesClient
+from zenodo_publish.zenodo.rdm import RDMBackend
 
 Mode = Literal["validate", "plan", "sync", "publish"]
 BackendFactory = Callable[[Endpoint, str, str], Backend]
@@ -126,10 +130,12 @@ class _Run:
                 force_upload=checked_force_upload(request.force_upload, snapshot.files),
             )
             the_plan = plan(snapshot, located, policy, self.codec)
+        the_plan = self._plan_communities(backend, located, the_plan)
         self.notes.extend(the_plan.notes)
         self._report_plan(the_plan)
         if request.mode == "plan" or request.dry_run:
             ids = _ids(located.record, self.endpoint) if located.record is not None else RecordIds()
+            ids = dataclasses.replace(ids, review_state=self.community_plan.review_state)
             return self._result(ids, the_plan, plan_only=True)
 
         applier = Applier(
@@ -143,15 +149,53 @@ class _Run:
         )
         applied = applier.apply(the_plan, located, snapshot.files)
         self.notes.extend(applied.notes)
-        ids = _ids(applied.record, self.endpoint)
+        ids = self._apply_communities(backend, _ids(applied.record, self.endpoint))
         changed = write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids))
         self.record_file_changed = self.record_file_changed or changed
         files = tuple(
             FileOutcome(op.name, op.action, op.size, op.md5, op.origin) for op in applied.files
         )
-        return self._result(ids, the_plan, published=applied.published, files=files)
+        published = applied.published or self.published_by_review
+        return self._result(ids, the_plan, published=published, files=files)
 
     record_file_changed = False
+    community_plan = CommunityPlan()
+
+    def _plan_communities(self, backend: Backend, located: Located, the_plan: Plan) -> Plan:
+        """RDM only: the legacy API carries communities in the metadata itself."""
+        slugs = self.resolved.metadata.communities
+        if self.api != "rdm" or not slugs or not isinstance(backend, RDMBackend):
+            return the_plan
+        self.community_plan = plan_communities(
+            CommunitiesClient(backend.session),
+            slugs,
+            located.record,
+            publishing=the_plan.publish,
+            site=self.endpoint.api_url,
+        )
+        for step in self.community_plan.steps:
+            self.reporter.info(f"community request: {step.action} -> {step.community.slug}")
+        notes = the_plan.notes + self.community_plan.notes
+        publish = the_plan.publish and not self.community_plan.hold_publish
+        return dataclasses.replace(the_plan, publish=publish, notes=notes)
+
+    def _apply_communities(self, backend: Backend, ids: RecordIds) -> RecordIds:
+        plan = self.community_plan
+        if not plan.steps:
+            return dataclasses.replace(ids, review_state=plan.review_state)
+        record = backend.read(ids.record_id) if ids.record_id else None
+        if record is None or not isinstance(backend, RDMBackend):
+            return ids
+        outcome = apply_communities(CommunitiesClient(backend.session), plan, record)
+        self.notes.extend(outcome.notes)
+        if outcome.review_state == "accepted":
+            published = backend.read_record(record.id)
+            if published is not None:
+                self.published_by_review = True
+                return _ids(published, self.endpoint)
+        return dataclasses.replace(ids, review_state=outcome.review_state)
+
+    published_by_review = False
 
     def _remember_draft(self, record: RemoteRecord) -> None:
         """Write the record file the moment a draft exists, before any upload (SPEC §4)."""
@@ -235,6 +279,7 @@ class _Run:
                 for name in the_plan.metadata_changes
             ],
             "notes": list(the_plan.notes),
+            "communities": self.community_plan.as_json(),
         }
 
     def _offline_plan_json(self) -> dict[str, object]:

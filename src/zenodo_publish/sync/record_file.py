@@ -39,6 +39,8 @@ class RecordEntry:
     version: str | None = None
     state: str = "draft"
     record_url: str | None = None
+    #: Written only while a community review is pending or was declined (SPEC §11).
+    review_state: str | None = None
 
     @classmethod
     def from_ids(cls, ids: RecordIds) -> RecordEntry:
@@ -52,6 +54,7 @@ class RecordEntry:
             version=ids.version,
             state=ids.state,
             record_url=ids.record_url,
+            review_state=ids.review_state if ids.review_state != "accepted" else None,
         )
 
 
@@ -77,7 +80,7 @@ def read_entry(path: Path, endpoint_url: str) -> RecordEntry | None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("record_id"), str):
         raise _bad(path, f"the entry for {endpoint_url} has no record_id string")
-    values = {key: str(raw[key]) for key in _FIELDS if raw.get(key) is not None}
+    values = {key: str(raw[key]) for key in (*_FIELDS, "review_state") if raw.get(key) is not None}
     return RecordEntry(**values)
 
 
@@ -92,6 +95,8 @@ def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
     else:
         document = _load_json(path, old_text) if old_text else {}
         document[endpoint_url] = {k: v for k, v in asdict(entry).items() if k in _FIELDS}
+        if entry.review_state is not None:
+            document[endpoint_url]["review_state"] = entry.review_state
         new_text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if new_text == old_text:
         return False

@@ -32,6 +32,8 @@ class RecordIds:
     version: str | None = None
     state: RecordState = "none"
     record_url: str | None = None
+    #: A new record's community review: "in review", "declined", "accepted"; None without one.
+    review_state: str | None = None
 
 
 @dataclass(frozen=True)
