@@ -28,6 +28,8 @@ COMMANDS: tuple[str, ...] = (
     "sync",
     "publish",
     "discard",
+    "status",
+    "matrix",
     "emulator",
 )
 

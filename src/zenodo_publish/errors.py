@@ -203,6 +203,21 @@ class StateError(ZenodoPublishError):
     title = "Record state conflict"
 
 
+class RecordsFailed(ZenodoPublishError):
+    """Some records of a collection failed; the others went through (SPEC §9)."""
+
+    exit_code = 6
+    title = "Some records failed"
+
+    def __init__(self, failed: Sequence[tuple[str, str]], *, total: int) -> None:
+        self.failed = tuple(failed)
+        lines = "\n".join(f"  {key}: {reason}" for key, reason in self.failed)
+        super().__init__(
+            f"{len(self.failed)} of {total} records failed:\n{lines}",
+            hint="the other records are done; run again to retry only what is left",
+        )
+
+
 # --- git -------------------------------------------------------------------------------------
 
 

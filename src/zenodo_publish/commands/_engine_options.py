@@ -10,6 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from zenodo_publish.commands._collection import add_selection_arguments, run_collection_command
 from zenodo_publish.commands._manifest_options import add_manifest_arguments, human_size
 from zenodo_publish.errors import UsageError
 from zenodo_publish.redact import register_secret
@@ -52,6 +53,7 @@ def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = Tru
             "--dry-run", action="store_true", help="show what would happen; change nothing"
         )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_selection_arguments(parser)
 
 
 def add_force_upload_argument(parser: argparse.ArgumentParser) -> None:
@@ -178,11 +180,14 @@ def print_result(result: RunResult, *, as_json: bool) -> None:
 def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int:
     """Build the request from the flags, run the engine, print the result."""
     # Imported here: `zenodo-publish --help` should not pay for the engine's imports.
+    from zenodo_publish.collection.manifest import is_collection
     from zenodo_publish.manifest import load_manifest
     from zenodo_publish.sync.engine import SyncRequest, run
     from zenodo_publish.sync.report import StreamReporter
 
     manifest_path: Path = args.manifest
+    if is_collection(manifest_path):
+        return run_collection_command(args, mode=mode, may_publish=may_publish)
     manifest = load_manifest(manifest_path, repo_root=args.repo_root)
     token = resolve_token(
         args,

@@ -22,6 +22,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zenodo_publish.collection.manifest import is_collection, load_collection
+
+    if is_collection(args.manifest):
+        collection = load_collection(
+            args.manifest, repo_root=args.repo_root, check_files=lambda key: True
+        )
+        first = collection.first
+        print(
+            f"{collection.display_name} is valid: a collection of {len(collection.records)} records"
+        )
+        shown = ", ".join(collection.keys[:5]) + (", ..." if len(collection.keys) > 5 else "")
+        print(f"  records:  {shown}")
+        print(f"  record files: {collection.record_folder.as_posix()}/<key>.json")
+        print(f"  endpoint: {first.endpoint.name} ({first.endpoint.api_url}), api {first.api}")
+        return 0
     manifest, problems = inspect_manifest(args.manifest, repo_root=args.repo_root, check_files=True)
     if manifest is None:
         raise ManifestError(problems)

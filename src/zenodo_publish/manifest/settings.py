@@ -186,11 +186,29 @@ def inspect_manifest(
         loaded = load_yaml_file(path, file=display)
     except ManifestError as error:
         return None, error.problems
+    return inspect_loaded(path, loaded, root, check_files=check_files)
+
+
+def inspect_loaded(
+    path: Path, loaded: LoadedYaml, root: Path, *, check_files: bool = False
+) -> tuple[Manifest | None, list[Problem]]:
+    """:func:`inspect_manifest` for a document already parsed (a collection builds one such
+    document per record, with the places of its values kept)."""
+    display = loaded.file
     if not isinstance(loaded.data, dict):
         what = "empty" if loaded.data is None else "not a mapping of keys"
         return None, [
             loaded.problem(
                 (), f"the manifest is {what}", "start with endpoint:, metadata: and files:"
+            )
+        ]
+    if "records" in loaded.data:
+        return None, [
+            loaded.problem(
+                ("records",),
+                "this manifest describes a collection (records:), not one record",
+                "use validate, plan, sync, publish or status, which handle collections",
+                at_key=True,
             )
         ]
     problems = schema_problems(loaded)

@@ -64,10 +64,14 @@ def run(
     *,
     reporter: Reporter | None = None,
     backend_factory: BackendFactory | None = None,
+    manifest: Manifest | None = None,
 ) -> RunResult:
+    """Run one record. ``manifest``, when given, is used instead of loading
+    ``request.manifest_path`` (a collection passes each record's manifest)."""
     report: Reporter = reporter if reporter is not None else NullReporter()
     with report.phase("Reading the manifest"):
-        manifest = load_manifest(request.manifest_path, repo_root=request.repo_root)
+        if manifest is None:
+            manifest = load_manifest(request.manifest_path, repo_root=request.repo_root)
         endpoint = parse_endpoint(request.endpoint) if request.endpoint else manifest.endpoint
         api = request.api or manifest.api
         with tempfile.TemporaryDirectory(prefix="zenodo-publish-") as build_dir:

@@ -1,0 +1,77 @@
+"""``plan``, ``sync`` and ``publish`` of a collection manifest (``records:``, SPEC §9)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--records",
+        metavar="KEY,...",
+        help="collections: only these records (keys separated by commas)",
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="collections: only the records of shard I of N (stable: a hash of each key)",
+    )
+
+
+def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int:
+    # Imported here: `zenodo-publish --help` should not pay for the engine's imports.
+    from zenodo_publish.collection.manifest import load_collection
+    from zenodo_publish.collection.report import as_json, render_text
+    from zenodo_publish.collection.run import CollectionRequest, run_collection
+    from zenodo_publish.collection.selection import parse_keys, parse_shard, select
+    from zenodo_publish.commands._engine_options import (
+        repository_url_from_git,
+        resolve_token,
+        version_from,
+    )
+    from zenodo_publish.errors import RecordsFailed
+    from zenodo_publish.sync.report import StreamReporter
+
+    manifest_path: Path = args.manifest
+    wanted = parse_keys(args.records) if args.records else None
+    shard = parse_shard(args.shard) if args.shard else None
+
+    def check_files(key: str) -> bool:
+        # The files of the records this run takes; every record's metadata is checked.
+        return (wanted is None or key in wanted) and (shard is None or shard.holds(key))
+
+    collection = load_collection(manifest_path, repo_root=args.repo_root, check_files=check_files)
+    select(collection.keys, wanted=wanted, shard=shard)  # unknown keys are an error here
+    first = collection.first
+    token = resolve_token(
+        args, first.repo_root / first.token_file if first.token_file is not None else None
+    )
+    repository_url = args.repository_url or first.code_repository
+    if repository_url is None:
+        repository_url = repository_url_from_git(collection.repo_root)
+    request = CollectionRequest(
+        mode=mode,  # type: ignore[arg-type]
+        token=token,
+        endpoint=args.endpoint,
+        api=args.api,
+        may_publish=may_publish,
+        version=version_from(args),
+        dry_run=getattr(args, "dry_run", False),
+        parallel=args.parallel,
+        repository_url=repository_url,
+        records=wanted,
+        shard=shard,
+    )
+    result = run_collection(collection, request, reporter=StreamReporter())
+    if args.json:
+        json.dump(as_json(result), sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        print(render_text(result))
+    if result.failed:
+        reasons = [(o.key, o.error or "") for o in result.outcomes if not o.ok]
+        raise RecordsFailed(reasons, total=len(result.outcomes))
+    return 0
