@@ -23,6 +23,8 @@ class FileRule:
     file: str = ""
     path: tuple[str | int, ...] = ()
     mark: Mark | None = None
+    #: For a cartloader catalog: its groups to upload, in this order (empty: all three).
+    groups: tuple[str, ...] = ()
 
     def problem(self, message: str, hint: str | None = None) -> Problem:
         return Problem(

@@ -97,14 +97,18 @@ def file_rules(
 def _rule(loaded: LoadedYaml, path: PathKey, entry: object) -> FileRule | None:
     kind: RuleKind = "path"
     archive = None
+    groups: tuple[str, ...] = ()
     if isinstance(entry, str):
         pattern = entry
     elif isinstance(entry, dict) and isinstance(entry.get("catalog"), str) and "path" not in entry:
         kind, pattern = "catalog", entry["catalog"]
+        listed = entry.get("groups")
+        if isinstance(listed, list):
+            groups = tuple(dict.fromkeys(g for g in listed if isinstance(g, str)))
     elif isinstance(entry, dict) and isinstance(entry.get("path"), str) and "catalog" not in entry:
         pattern = entry["path"]
         if isinstance(entry.get("archive"), str):
             kind, archive = "archive", entry["archive"]
     else:
         return None  # the schema reports the shape
-    return FileRule(kind, pattern, archive, loaded.file, path, loaded.mark(path))
+    return FileRule(kind, pattern, archive, loaded.file, path, loaded.mark(path), groups)
