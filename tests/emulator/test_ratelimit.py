@@ -70,8 +70,25 @@ def test_hourly_limit_applies_too(limited: tuple[EmulatorHandle, Clock]) -> None
     assert r.headers["X-RateLimit-Limit"] == "20"
 
 
-def test_keyed_by_user_agent_and_ip_not_token(limited: tuple[EmulatorHandle, Clock]) -> None:
+def test_keyed_by_token_so_shards_with_one_token_share_a_budget(
+    limited: tuple[EmulatorHandle, Clock],
+) -> None:
     emu, _clock = limited
+    first = Api(emu, emu.token, user_agent="tool/1")
+    same_token_elsewhere = Api(emu, emu.token, user_agent="tool/2")
+    other_user_same_agent = Api(emu, emu.new_user(), user_agent="tool/1")
+    for _ in range(3):
+        assert first.get("/user/records").status_code == 200
+    assert same_token_elsewhere.get("/user/records").status_code == 429
+    assert other_user_same_agent.get("/user/records").status_code == 200
+    guest = Api(emu, None, user_agent="tool/3")
+    assert [guest.get("/records").status_code for _ in range(2)] == [200, 200]
+
+
+def test_keyed_by_user_agent_and_ip_on_request(limited: tuple[EmulatorHandle, Clock]) -> None:
+    """flask-limiter's default key (zenodo-api.md §3), for a deployment that keeps it."""
+    emu, _clock = limited
+    emu.control.config(rate_limit_key="useragent_ip")
     first = Api(emu, emu.token, user_agent="tool/1")
     other_user_same_agent = Api(emu, emu.new_user(), user_agent="tool/1")
     other_agent = Api(emu, emu.token, user_agent="tool/2")
@@ -79,8 +96,27 @@ def test_keyed_by_user_agent_and_ip_not_token(limited: tuple[EmulatorHandle, Clo
         assert first.get("/user/records").status_code == 200
     assert other_user_same_agent.get("/user/records").status_code == 429
     assert other_agent.get("/user/records").status_code == 200
-    guest = Api(emu, None, user_agent="tool/3")
-    assert [guest.get("/records").status_code for _ in range(2)] == [200, 200]
+
+
+def test_upload_bandwidth_paces_each_body() -> None:
+    """A throttled connection takes size / bandwidth seconds of the emulator's clock (frozen
+    here and advanced by its sleeps, so nothing depends on wall-clock time)."""
+    clock = Clock(frozen_at=T0)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(seconds)
+
+    with running_emulator(clock=clock, sleep=sleep, upload_bandwidth=1000) as emu:
+        api = Api(emu, emu.token)
+        record_id = api.post("/records", json={"metadata": {}}).json()["id"]
+        files = f"/records/{record_id}/draft/files"
+        api.post(files, json=[{"key": "a.bin"}])
+        response = api.put(f"{files}/a.bin/content", data=b"x" * 5000)
+        assert response.status_code == 200
+    # Every body is paced: 5000 bytes of content, and the two small JSON bodies before it.
+    assert 5.0 <= sum(slept) <= 5.1
 
 
 def test_guest_limit_and_search_limit(limited: tuple[EmulatorHandle, Clock]) -> None:

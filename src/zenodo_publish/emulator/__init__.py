@@ -25,8 +25,10 @@ Faithful:
   absent from lists, license read back as the legacy id, 405 for sort and rename.
 * Limits: 100 files, 50 GB per draft and per file, empty files refused, 255-character keys
   (all configurable); Zenodo's error bodies; 403 for missing or unknown tokens.
-* Rate limits: moving windows keyed by User-Agent + IP, flask-limiter headers on every response,
-  ``{"status": 429, "message": "100 per 1 minute"}``.
+* Rate limits: moving windows per token (guests by User-Agent + IP; ``rate_limit_key:
+  useragent_ip`` for flask-limiter's default key everywhere), flask-limiter headers on every
+  response, ``{"status": 429, "message": "100 per 1 minute"}``. ``upload_bandwidth`` throttles
+  each connection's request body (bytes per second) for benchmarks.
 
 Communities and their requests (review of a first version, inclusion of a published record,
 curators' accept/decline through the control API): see :mod:`.communities`.

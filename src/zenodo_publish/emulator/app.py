@@ -132,7 +132,11 @@ class EmulatorApp:
             self.config.sleep(delay)
         fault = self.faults.take(method, path)
         counter = CountingInput(
-            environ["wsgi.input"], fault.drop_after_bytes if fault is not None else None
+            environ["wsgi.input"],
+            fault.drop_after_bytes if fault is not None else None,
+            bandwidth=self.config.upload_bandwidth,
+            clock=self.config.clock.now,
+            sleep=self.config.sleep,
         )
         environ["wsgi.input"] = counter
         request = Request(environ)
@@ -174,7 +178,10 @@ class EmulatorApp:
         else:
             scope = "default"
             limits = config.rate_limit_user if user else config.rate_limit_guest
-        key = f"{scope}|{request.user_agent.string}{request.remote_addr}"
+        if user is not None and config.rate_limit_key == "token":
+            key = f"{scope}|user {user.id}"
+        else:
+            key = f"{scope}|{request.user_agent.string}{request.remote_addr}"
         return self.limiter.hit(key, parse_limits(limits))
 
     def _dispatch(self, request: Request, user: User | None) -> Response:

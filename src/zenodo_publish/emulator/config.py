@@ -131,6 +131,13 @@ class EmulatorConfig:
     rate_limit_user: str = "5000 per hour;100 per minute"
     rate_limit_guest: str = "8000 per hour;133 per minute"
     rate_limit_search: str = "30 per minute"
+    #: What a rate-limit window counts: ``token`` (each token's requests together, wherever
+    #: they come from: shards of one collection on several runners share one budget) or
+    #: ``useragent_ip`` (flask-limiter's default key, User-Agent + client IP).
+    rate_limit_key: str = "token"
+    #: Bytes per second one connection may send in a request body (None: unthrottled), to
+    #: stand in for a runner's network in benchmarks of parallel uploads.
+    upload_bandwidth: int | None = None
     #: Seconds before a new or changed draft shows up in search results (index refresh).
     index_delay: float = 0.0
     #: Largest page size for authenticated / anonymous searches.
@@ -152,6 +159,10 @@ class EmulatorConfig:
             raise ValueError(f"flavour must be {SANDBOX!r} or {PRODUCTION!r}")
         for name in ("rate_limit_user", "rate_limit_guest", "rate_limit_search"):
             parse_limits(getattr(self, name))
+        if self.rate_limit_key not in ("token", "useragent_ip"):
+            raise ValueError("rate_limit_key must be 'token' or 'useragent_ip'")
+        if self.upload_bandwidth is not None and self.upload_bandwidth <= 0:
+            raise ValueError("upload_bandwidth must be a positive number of bytes per second")
         for name in ("max_files", "quota_bytes", "max_file_bytes", "max_key_length"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
@@ -187,6 +198,8 @@ SETTABLE = frozenset(
         "rate_limit_user",
         "rate_limit_guest",
         "rate_limit_search",
+        "rate_limit_key",
+        "upload_bandwidth",
         "index_delay",
         "max_page_size",
         "max_page_size_guest",

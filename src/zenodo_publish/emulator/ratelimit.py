@@ -1,8 +1,11 @@
 """Moving-window rate limiting with flask-limiter's headers (zenodo-api.md §3).
 
-Keyed like Zenodo: User-Agent + client IP, whether or not a token is sent (the token only picks
-the user or the guest limits). A refused request does not count against the window, as in the
-``limits`` library. Time comes from the injectable clock.
+The caller picks the key (``app._rate_limit``): by default a token's requests share one window
+wherever they come from, so shards of a collection on several runners share one budget as they
+must assume on Zenodo (zenodo-api.md §3 leaves open whether production keys by User-Agent + IP,
+flask-limiter's default, which ``rate_limit_key: useragent_ip`` reproduces). A refused request
+does not count against the window, as in the ``limits`` library. Time comes from the injectable
+clock.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ JSON bodies with Zenodo's 400/415 rules, content negotiation (§1.3) and JSON re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -44,13 +45,33 @@ def error_response(error: ApiError) -> Response:
 class CountingInput:
     """Wraps ``wsgi.input`` to count body bytes, and to drop the connection on a fault."""
 
-    def __init__(self, raw: IO[bytes], drop_after: int | None = None) -> None:
+    def __init__(
+        self,
+        raw: IO[bytes],
+        drop_after: int | None = None,
+        *,
+        bandwidth: int | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.raw = raw
         self.count = 0
         self.drop_after = drop_after
+        self.bandwidth = bandwidth
+        self._clock = clock
+        self._sleep = sleep
+        self._started: float | None = None
 
     def _seen(self, n: int) -> None:
         self.count += n
+        if self.bandwidth is not None and n:
+            # Never ahead of `bandwidth` bytes per second since the body began.
+            now = self._clock()
+            if self._started is None:
+                self._started = now
+            due = self._started + self.count / self.bandwidth
+            if due > now:
+                self._sleep(due - now)
         if self.drop_after is not None and (self.count >= self.drop_after or n == 0):
             raise DroppedConnection(self.count)
 
