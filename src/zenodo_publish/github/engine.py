@@ -94,7 +94,13 @@ def sync_engine(log: Workflow) -> Engine:
 def read_manifest_policy(manifest_path: Path, repo_root: Path) -> ManifestPolicy:
     """The manifest settings the trigger policy needs, from the full manifest layer (so a bad
     manifest is reported with every problem and its line before anything else happens)."""
-    manifest = load_manifest(manifest_path, repo_root=repo_root)
+    from zenodo_publish.collection.manifest import is_collection, load_collection
+
+    if is_collection(manifest_path):
+        # Every record shares the collection's endpoint and publish settings.
+        manifest = load_collection(manifest_path, repo_root=repo_root).first
+    else:
+        manifest = load_manifest(manifest_path, repo_root=repo_root)
     return ManifestPolicy(
         publish_on=manifest.publish.on,
         publish_tags=manifest.publish.tags,

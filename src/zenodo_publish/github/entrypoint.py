@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from zenodo_publish.collection.manifest import is_collection
 from zenodo_publish.errors import ManifestError, UsageError, ZenodoPublishError
 from zenodo_publish.github import git
+from zenodo_publish.github.collection import CollectionStep, run_collection_step
 from zenodo_publish.github.engine import (
     Engine,
     EngineRequest,
@@ -29,7 +31,6 @@ from zenodo_publish.github.outputs import ActionOutputs, CommitOutcome, OutputWr
 from zenodo_publish.github.policy import Decision, decide, read_trigger
 from zenodo_publish.github.summary import SummaryWriter, render_failure, render_result
 from zenodo_publish.github.workflow import Workflow
-from zenodo_publish.sync.result import RunResult
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 1
@@ -99,6 +100,11 @@ def _run(
     for notice in decision.notices:
         log.notice(notice, title="Zenodo Publish")
 
+    if is_collection(manifest_path):
+        return _run_collection(
+            environ, inputs, decision, log, manifest_path, workspace, repo_root, git_remote
+        )
+
     request = EngineRequest(
         mode=decision.mode,
         manifest_path=manifest_path,
@@ -128,13 +134,51 @@ def _run(
         if decision.commit and result.record_file:
             with log.group("Zenodo Publish: commit the record file"):
                 commit = _commit_back(
-                    environ, inputs, decision, result, workspace, repo_root, log, git_remote
+                    environ,
+                    inputs,
+                    decision,
+                    result.record_file,
+                    workspace,
+                    repo_root,
+                    log,
+                    git_remote,
                 )
     finally:
         if writer is not None:
             writer.set("committed", commit.committed)
             writer.set("commit_sha", commit.sha)
     _append_summary(environ, render_result(result, reasons=decision.reasons, commit=commit), log)
+    return 0
+
+
+def _run_collection(
+    environ: Mapping[str, str],
+    inputs: ActionInputs,
+    decision: Decision,
+    log: Workflow,
+    manifest_path: Path,
+    workspace: Path,
+    repo_root: Path,
+    git_remote: str | None,
+) -> int:
+    step = CollectionStep(manifest_path, repo_root, _repository_url(environ))
+    writer = _output_writer(environ, log)
+    outcome = CommitOutcome()
+    try:
+        _, outcome = run_collection_step(
+            step,
+            inputs,
+            decision,
+            log,
+            commit=lambda folder: _commit_back(
+                environ, inputs, decision, folder, workspace, repo_root, log, git_remote
+            ),
+            summary=lambda markdown: _append_summary(environ, markdown, log),
+        )
+    finally:
+        if writer is not None:
+            writer.set("committed", outcome.committed)
+            writer.set("commit_sha", outcome.sha)
     return 0
 
 
@@ -166,14 +210,14 @@ def _commit_back(
     environ: Mapping[str, str],
     inputs: ActionInputs,
     decision: Decision,
-    result: RunResult,
+    record_file: str,
     workspace: Path,
     repo_root: Path,
     log: Workflow,
     git_remote: str | None,
 ) -> CommitOutcome:
+    """Commit ``record_file`` (a collection's record folder too) and push it."""
     assert decision.branch is not None, "decide() only allows a commit with a target branch"
-    assert result.record_file is not None
     server_url = environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
     remote = git_remote
     if remote is None:
@@ -183,7 +227,7 @@ def _commit_back(
         remote = git.remote_url(server_url, repository) if inputs.github_token else "origin"
     request = git.CommitRequest(
         repo_dir=repo_root,
-        record_file=result.record_file,
+        record_file=record_file,
         branch=decision.branch,
         message=inputs.commit_message,
         workspace=workspace,
@@ -191,11 +235,15 @@ def _commit_back(
         token=inputs.github_token,
         server_url=server_url,
         required=inputs.commit == "true",
+        # Shards of one collection push at the same time: each may need a rebase per shard.
+        retries=git.RETRIES + (inputs.shard.count if inputs.shard is not None else 0),
     )
     try:
         return git.commit_record_file(request, log=log.echo)
     finally:
-        git.restore_ownership(repo_root, [repo_root / result.record_file])
+        written = repo_root / record_file
+        paths = [written, *sorted(written.rglob("*"))] if written.is_dir() else [written]
+        git.restore_ownership(repo_root, paths)
 
 
 def _output_writer(environ: Mapping[str, str], log: Workflow) -> OutputWriter | None:

@@ -182,7 +182,7 @@ def commit_record_file(
     )
     _check_repository(git)
     path = request.repo_dir / request.record_file
-    if not path.is_file():
+    if not path.exists():
         say(f"no record file at {request.record_file}: nothing to commit")
         return CommitOutcome(False, None, request.branch)
     if git.run("check-ignore", "-q", "--", request.record_file, check=False).returncode == 0:
@@ -197,6 +197,13 @@ def commit_record_file(
     current = git.run("symbolic-ref", "-q", "--short", "HEAD", check=False).raw_stdout.strip()
     if current == request.branch:
         return _commit_on_branch(git, request, say)
+    if path.is_dir():
+        raise GitError(
+            f"the record folder {request.record_file} can only be committed from a branch, "
+            f"and HEAD is {'on ' + current if current else 'detached'}",
+            hint=f"run collections on a branch (push or workflow_dispatch on {request.branch}), "
+            "or set `commit: false`",
+        )
     say(
         f"HEAD is {'on ' + current if current else 'detached'}: committing on top of "
         f"`{request.branch}` fetched from the remote"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Final, Literal, TypeVar
 
+from zenodo_publish.collection.selection import Shard, parse_keys, parse_shard
 from zenodo_publish.errors import UsageError
 from zenodo_publish.redact import register_secret
 from zenodo_publish.sync.force import parse_force_upload_input
@@ -55,6 +56,9 @@ class ActionInputs:
     parallel_uploads: int = DEFAULT_PARALLEL_UPLOADS
     #: Files to upload again whatever their md5: None none, () every file.
     force_upload: tuple[str, ...] | None = None
+    #: Collections: only these record keys (empty: all) and only this shard (None: all).
+    records: tuple[str, ...] = ()
+    shard: Shard | None = None
 
     def __repr__(self) -> str:
         # Dataclass reprs end up in tracebacks and debug logs; never show the tokens there.
@@ -193,4 +197,6 @@ def parse_inputs(environ: Mapping[str, str]) -> ActionInputs:
             MAX_PARALLEL_UPLOADS,
         ),
         force_upload=parse_force_upload_input(get("force_upload")),
+        records=parse_keys(_single_line("records", get("records"))),
+        shard=parse_shard(get("shard")) if get("shard") else None,
     )
