@@ -44,3 +44,18 @@ def test_a_broken_record_file_is_a_manifest_problem_naming_it(tmp_path: Path) ->
     path.write_text("{not json")
     with pytest.raises(ManifestError, match=r"\.zenodo-record\.json"):
         read_entry(path, SANDBOX)
+
+
+def test_the_latest_published_version_is_kept_next_to_an_open_draft(tmp_path: Path) -> None:
+    from zenodo_publish.sync.result import PublishedVersion
+
+    path = tmp_path / ".zenodo-record.json"
+    latest = PublishedVersion("5", "10.5072/zenodo.5", "1.0.0", "https://x/records/5")
+    entry = RecordEntry(
+        "7", concept_id="4", concept_doi="10.5072/zenodo.4", latest_published=latest
+    )
+    write_entry(path, SANDBOX, entry)
+    assert read_entry(path, SANDBOX) == entry
+    stored = json.loads(path.read_text())[SANDBOX]
+    assert stored["latest_published"]["doi"] == "10.5072/zenodo.5"
+    assert stored["doi"] is None and stored["state"] == "draft"

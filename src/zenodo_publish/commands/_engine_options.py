@@ -44,6 +44,12 @@ def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = Tru
         help="version to record (as a release tag would; a leading v is dropped)",
     )
     parser.add_argument(
+        "--allow-lower-version",
+        action="store_true",
+        help="allow a version lower than the latest published one (refused by default: "
+        "versions never go backwards)",
+    )
+    parser.add_argument(
         "--repository-url",
         help="URL that marks this repository's records (default: the manifest's "
         "code_repository, then git's origin)",
@@ -128,6 +134,21 @@ def repository_url_from_git(repo_root: Path) -> str | None:
     return normalise_repository_url(url)
 
 
+def repository_root_from_git(folder: Path) -> Path | None:
+    """The top folder of the git checkout holding ``folder``; None outside a checkout."""
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    top = completed.stdout.strip()
+    return Path(top) if completed.returncode == 0 and top else None
+
+
 def normalise_repository_url(url: str) -> str | None:
     if url.startswith("git@") and ":" in url:
         host, _, path = url[4:].partition(":")
@@ -209,6 +230,8 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
         parallel=args.parallel,
         repository_url=repository_url,
         force_upload=_force_upload(args),
+        repository_root=repository_root_from_git(manifest.repo_root),
+        allow_lower_version=getattr(args, "allow_lower_version", False),
     )
     result = run(request, reporter=StreamReporter())
     print_result(result, as_json=args.json)

@@ -17,7 +17,7 @@ from zenodo_publish.github.inputs import Api
 from zenodo_publish.github.policy import ManifestPolicy, RunMode
 from zenodo_publish.github.workflow import Workflow
 from zenodo_publish.manifest import load_manifest
-from zenodo_publish.sync.engine import SyncRequest, run
+from zenodo_publish.sync.engine import BackendFactory, SyncRequest, run
 from zenodo_publish.sync.report import StreamReporter
 from zenodo_publish.sync.result import RunResult
 
@@ -46,6 +46,8 @@ class EngineRequest:
     repository_url: str | None = None
     #: Files to upload again whatever their md5 (input ``force_upload``): None none, () all.
     force_upload: tuple[str, ...] | None = None
+    #: ``$GITHUB_WORKSPACE``: the manifest's path in it is part of the dataset's marker.
+    repository_root: Path | None = None
 
 
 Engine = Callable[[EngineRequest], RunResult]
@@ -68,8 +70,8 @@ class WorkflowReporter(StreamReporter):
         self._log.echo_untrusted(message)
 
 
-def sync_engine(log: Workflow) -> Engine:
-    """The real engine, reporting into ``log``."""
+def sync_engine(log: Workflow, *, backend_factory: BackendFactory | None = None) -> Engine:
+    """The real engine, reporting into ``log`` (``backend_factory``: tests route it)."""
 
     def engine(request: EngineRequest) -> RunResult:
         sync_request = SyncRequest(
@@ -85,8 +87,9 @@ def sync_engine(log: Workflow) -> Engine:
             parallel=request.parallel_uploads,
             repository_url=request.repository_url,
             force_upload=request.force_upload,
+            repository_root=request.repository_root,
         )
-        return run(sync_request, reporter=WorkflowReporter(log))
+        return run(sync_request, reporter=WorkflowReporter(log), backend_factory=backend_factory)
 
     return engine
 

@@ -118,6 +118,7 @@ def _run(
         parallel_uploads=inputs.parallel_uploads,
         repository_url=_repository_url(environ),
         force_upload=inputs.force_upload,
+        repository_root=workspace,
     )
     with log.group(f"Zenodo Publish: {decision.mode}"):
         result = engine(request)

@@ -14,6 +14,7 @@ from typing import IO
 
 from zenodo_publish.errors import (
     IntegrityError,
+    PolicyError,
     PublishOutcomeUnknown,
     RateLimitedError,
     ServerError,
@@ -60,6 +61,12 @@ class Applier:
         self._notes: list[str] = []
 
     def apply(self, plan: Plan, located: Located, wanted: Sequence[WantedFile]) -> Applied:
+        if plan.action == "blocked" and plan.blocked_by == "version":
+            raise PolicyError(
+                plan.notes[-1],
+                hint="nothing was changed on Zenodo; the version comes from the tag on release "
+                "runs, else from the manifest's metadata.version or CITATION.cff",
+            )
         if plan.action == "blocked":
             raise StateError(
                 plan.notes[-1],

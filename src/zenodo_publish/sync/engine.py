@@ -15,18 +15,19 @@ from pathlib import Path
 from typing import Literal
 
 from zenodo_publish.communities import CommunityPlan, apply_communities, plan_communities
-from zenodo_publish.errors import UsageError
+from zenodo_publish.errors import UsageError, ZenodoPublishError
 from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
 from zenodo_publish.manifest import resolve_files as resolve_local_files
 from zenodo_publish.sync import publish_rules
 from zenodo_publish.sync.apply import Applier
 from zenodo_publish.sync.codec import codec_for
 from zenodo_publish.sync.force import checked_force_upload
-from zenodo_publish.sync.locate import locate, marker_query
+from zenodo_publish.sync.locate import carries_marker, is_foreign, locate
+from zenodo_publish.sync.marker import make_marker, record_ids_named_elsewhere
 from zenodo_publish.sync.plan import LocalSnapshot, Located, Plan, PlanPolicy, WantedFile, plan
 from zenodo_publish.sync.record_file import RecordEntry, read_entry, write_entry
 from zenodo_publish.sync.report import NullReporter, Reporter
-from zenodo_publish.sync.result import FileOutcome, RecordIds, RunResult
+from zenodo_publish.sync.result import FileOutcome, PublishedVersion, RecordIds, RunResult
 from zenodo_publish.zenodo import make_backend
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord
 from zenodo_publish.zenodo.communities import CommunitiesClient
@@ -51,9 +52,14 @@ class SyncRequest:
     version: str | None = None
     dry_run: bool = False
     parallel: int = 4
-    #: The repository's URL: the marker that identifies this repository's records.
+    #: The repository's URL: with the manifest's path, the marker of this dataset's records.
     repository_url: str | None = None
+    #: The checkout's top folder (the manifest's path in it is part of the marker, and other
+    #: record files under it name records this run must not adopt); default the manifest's.
+    repository_root: Path | None = None
     today: datetime.date | None = None
+    #: Allow a version lower than the latest published one (SPEC §13.3's explicit override).
+    allow_lower_version: bool = False
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
     #: ``sync --force-upload``: names to upload again although the md5 matches; () = all.
     force_upload: tuple[str, ...] | None = None
@@ -102,8 +108,13 @@ class _Run:
         self.reporter = reporter
         self.backend_factory = backend_factory or make_backend
         self.codec = codec_for(api)
-        self.repository_url = request.repository_url or manifest.code_repository
+        self.repository_root = request.repository_root or manifest.repo_root
+        self.marker = make_marker(
+            request.repository_url or manifest.code_repository, manifest.path, self.repository_root
+        )
         self.record_path = manifest.repo_root / manifest.record_file
+        #: The concept's latest published version, kept in the record file next to a draft.
+        self.latest_published: PublishedVersion | None = None
         self.notes: list[str] = list(request.extra_notes)
         self.resolved = manifest.metadata
 
@@ -119,18 +130,23 @@ class _Run:
                 self.manifest, self.endpoint, tag_version=request.version
             )
         backend = self._backend()
-        snapshot = self._snapshot()
         with self.reporter.phase("Comparing with Zenodo"):
             entry = read_entry(self.record_path, self.endpoint.api_url)
             located = locate(
                 backend,
                 entry,
-                repository_url=self.repository_url,
+                marker=self.marker,
                 record_file=str(self.manifest.record_file),
+                named_elsewhere=self._named_elsewhere,
             )
+            self.latest_published = _latest_published(backend, located, entry)
+            if self.latest_published is not None:
+                located = dataclasses.replace(located, latest_version=self.latest_published.version)
+            snapshot = self._snapshot(located)
             policy = PlanPolicy(
                 may_publish=publishing,
                 today=self._today().isoformat(),
+                allow_lower_version=request.allow_lower_version,
                 force_upload=checked_force_upload(request.force_upload, snapshot.files),
             )
             the_plan = plan(snapshot, located, policy, self.codec)
@@ -138,7 +154,7 @@ class _Run:
         self.notes.extend(the_plan.notes)
         self._report_plan(the_plan)
         if request.mode == "plan" or request.dry_run:
-            ids = _ids(located.record, self.endpoint) if located.record is not None else RecordIds()
+            ids = self._ids(located.record) if located.record is not None else RecordIds()
             ids = dataclasses.replace(ids, review_state=self.community_plan.review_state)
             return self._result(ids, the_plan, plan_only=True)
 
@@ -153,7 +169,9 @@ class _Run:
         )
         applied = applier.apply(the_plan, located, snapshot.files)
         self.notes.extend(applied.notes)
-        ids = self._apply_communities(backend, _ids(applied.record, self.endpoint))
+        if applied.record.is_published and not applied.record.is_draft:
+            self.latest_published = _published_version(applied.record)
+        ids = self._apply_communities(backend, self._ids(applied.record))
         changed = write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids))
         self.record_file_changed = self.record_file_changed or changed
         files = tuple(
@@ -196,23 +214,42 @@ class _Run:
             published = backend.read_record(record.id)
             if published is not None:
                 self.published_by_review = True
-                return _ids(published, self.endpoint)
+                self.latest_published = _published_version(published)
+                return self._ids(published)
         return dataclasses.replace(ids, review_state=outcome.review_state)
 
     published_by_review = False
 
     def _remember_draft(self, record: RemoteRecord) -> None:
         """Write the record file the moment a draft exists, before any upload (SPEC §4)."""
-        ids = _ids(record, self.endpoint)
+        ids = self._ids(record)
         if write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids)):
             self.record_file_changed = True
             self.reporter.info(f"   record file {self.manifest.record_file} -> draft {record.id}")
 
     def _find_own_draft(self, backend: Backend) -> RemoteRecord | None:
-        if self.repository_url is None:
+        if self.marker is None:
             return None
-        drafts = backend.find_drafts(marker_query(self.repository_url))
-        return backend.read_draft(drafts[0].id) if len(drafts) == 1 else None
+        foreign = self._named_elsewhere()
+        drafts = [
+            d
+            for d in backend.find_drafts(self.marker.query)
+            if not d.is_published and not is_foreign(d, foreign)
+        ]
+        found = backend.read_draft(drafts[0].id) if len(drafts) == 1 else None
+        return found if found is not None and carries_marker(found, self.marker) else None
+
+    def _named_elsewhere(self) -> frozenset[str]:
+        return record_ids_named_elsewhere(
+            self.repository_root, self.record_path, self.endpoint.api_url
+        )
+
+    def _ids(self, record: RemoteRecord) -> RecordIds:
+        ids = _ids(record, self.endpoint)
+        latest = self.latest_published
+        if ids.state == "published" and (latest is None or latest.record_id == record.id):
+            latest = _published_version(record)
+        return dataclasses.replace(ids, latest_published=latest)
 
     # --- building blocks ------------------------------------------------------------------
 
@@ -227,14 +264,20 @@ class _Run:
             )
         return self.backend_factory(self.endpoint, self.api, token)
 
-    def _snapshot(self) -> LocalSnapshot:
+    def _snapshot(self, located: Located) -> LocalSnapshot:
         resolved = self.manifest.metadata
         if self.request.version:
             resolved = resolved.with_version(self.request.version)
+        elif resolved.metadata.version is None and located.record is not None:
+            # No source gives a version (no tag, none in the manifest or CITATION.cff): keep
+            # the record's, never remove it (SPEC §13.2).
+            kept = self.codec.version(located.record)
+            if kept:
+                resolved = resolved.with_version(kept, source="the record on Zenodo")
         self.resolved = resolved
         md = resolved.metadata
-        if self.repository_url:
-            md = md.with_related_identifier(self.repository_url, "url", "issupplementto")
+        if self.marker is not None:
+            md = md.with_related_identifier(self.marker.identifier, "url", "issupplementto")
         wanted = tuple(WantedFile(f.name, f.size, f.md5, f.origin) for f in self.local.files)
         return LocalSnapshot(
             files=wanted,
@@ -340,6 +383,37 @@ _RDM_TO_MODEL = {
 
 def _model_field(name: str) -> str:
     return _RDM_TO_MODEL.get(name, name)
+
+
+def _published_version(record: RemoteRecord) -> PublishedVersion:
+    return PublishedVersion(record.id, record.doi, record.version, record.html_url)
+
+
+def _latest_published(
+    backend: Backend, located: Located, entry: RecordEntry | None
+) -> PublishedVersion | None:
+    """The concept's latest published version as far as this run can tell without extra
+    requests in the common cases: the located published record, else what the record file
+    remembered, else (a draft adopted by its marker) one read of the concept's latest."""
+    record = located.record
+    if record is None:
+        return None
+    if located.kind == "published":
+        return _published_version(record)
+    if entry is not None and entry.latest_published is not None:
+        return entry.latest_published
+    if entry is not None and entry.state == "published":
+        # A record file written before latest_published existed: its entry is the published one.
+        return PublishedVersion(entry.record_id, entry.doi, entry.version, entry.record_url)
+    if located.kind == "edit_draft":
+        # The edit draft of a published record shares its id and DOI.
+        return _published_version(record)
+    if record.concept_doi is None:
+        return None
+    try:
+        return _published_version(backend.read_latest(record.id))
+    except ZenodoPublishError:
+        return None
 
 
 def _ids(record: RemoteRecord, endpoint: Endpoint) -> RecordIds:

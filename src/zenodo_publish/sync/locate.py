@@ -1,41 +1,61 @@
 """Locate (SPEC §5.1): find the record this repository syncs to, without creating anything.
 
-Order: the record file's entry for this endpoint; else a record of this repository found by its
-marker (the repository URL, which the engine puts in every record it creates), which covers a
-run that crashed before the record file reached git; else nothing (the plan creates one).
+Order: the record file's entry for this endpoint; else a record of this dataset found by its
+marker (:mod:`.marker`: the repository URL and the manifest's path, which the engine puts in every
+record it creates), which covers a run that crashed before the record file reached git; else
+nothing (the plan creates one). A record that another record file of the repository names is
+never adopted (SPEC §13.1).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from zenodo_publish.errors import StateError
+from zenodo_publish.sync.marker import DatasetMarker
 from zenodo_publish.sync.plan import Located
 from zenodo_publish.sync.record_file import RecordEntry
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord
 
-
-def marker_query(repository_url: str) -> str:
-    """The search that finds records carrying the repository marker."""
-    return f'metadata.related_identifiers.identifier:"{repository_url}"'
+NO_MARKER_NOTE = (
+    "no repository URL is known, so no record of an interrupted earlier run can be "
+    "looked for; set code_repository in the manifest to enable that"
+)
 
 
 def locate(
     backend: Backend,
     entry: RecordEntry | None,
     *,
-    repository_url: str | None,
+    marker: DatasetMarker | None,
     record_file: str,
+    named_elsewhere: Callable[[], frozenset[str]] = frozenset,
 ) -> Located:
+    """``named_elsewhere`` gives the record and concept ids other record files of the
+    repository name (only called when a record is found by its marker)."""
     if entry is not None:
         return _from_entry(backend, entry, record_file)
-    if repository_url is None:
-        return Located(
-            "none",
-            notes=(
-                "no repository URL is known, so no record of an interrupted earlier run can be "
-                "looked for; set code_repository in the manifest to enable that",
-            ),
-        )
-    return _from_marker(backend, repository_url)
+    if marker is None:
+        return Located("none", notes=(NO_MARKER_NOTE,))
+    return _from_marker(backend, marker, named_elsewhere)
+
+
+def carries_marker(record: RemoteRecord, marker: DatasetMarker) -> bool:
+    """Whether ``record``'s metadata names the marker (searches can match loosely)."""
+    related = record.metadata.get("related_identifiers")
+    if not isinstance(related, list):
+        return False
+    wanted = marker.identifier.lower()
+    return any(
+        isinstance(item, dict) and str(item.get("identifier", "")).lower() == wanted
+        for item in related
+    )
+
+
+def is_foreign(record: RemoteRecord, named_elsewhere: frozenset[str]) -> bool:
+    return record.id in named_elsewhere or (
+        record.concept_id is not None and record.concept_id in named_elsewhere
+    )
 
 
 def _from_entry(backend: Backend, entry: RecordEntry, record_file: str) -> Located:
@@ -50,9 +70,13 @@ def _from_entry(backend: Backend, entry: RecordEntry, record_file: str) -> Locat
     return _classify(backend, record)
 
 
-def _from_marker(backend: Backend, repository_url: str) -> Located:
-    query = marker_query(repository_url)
-    drafts = [d for d in backend.find_drafts(query) if not d.is_published]
+def _from_marker(
+    backend: Backend, marker: DatasetMarker, named_elsewhere: Callable[[], frozenset[str]]
+) -> Located:
+    query = marker.query
+    candidates = [d for d in backend.find_drafts(query) if not d.is_published]
+    foreign = named_elsewhere() if candidates else frozenset()
+    drafts = [d for d in candidates if not is_foreign(d, foreign)]
     if len(drafts) > 1:
         ids = ", ".join(d.id for d in drafts)
         raise StateError(
@@ -69,11 +93,14 @@ def _from_marker(backend: Backend, repository_url: str) -> Located:
             return Located(located.kind, located.record, (note, *located.notes))
     published = backend.find_records(query)
     if published:
+        foreign = named_elsewhere()
+        published = [r for r in published if not is_foreign(r, foreign)]
+    if published:
         latest = published[0]
         record = backend.read(latest.id)
         if record is not None:
             note = (
-                f"found published record {record.id} of this repository; the record file "
+                f"found published record {record.id} of this dataset; the record file "
                 "did not know it (an earlier run's commit did not reach git)"
             )
             located = _classify(backend, record)

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from zenodo_publish.sync import versions
+
 PlanAction = Literal["create", "update_draft", "new_version", "edit", "none", "blocked"]
 FileOpAction = Literal["upload", "replace", "skip", "delete"]
 RemoteKind = Literal["none", "draft", "edit_draft", "published"]
@@ -73,6 +75,8 @@ class Located:
     kind: RemoteKind
     record: Any = None  # a zenodo.backend.RemoteRecord, or None when kind == "none"
     notes: tuple[str, ...] = ()
+    #: The version string of the concept's latest published version (None: none, or unknown).
+    latest_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class PlanPolicy:
     today: str
     #: Files to upload again although their md5 matches (``sync --force-upload``).
     force_upload: ForceUpload = None
+    #: Allow a version lower than the latest published one (an explicit override, SPEC §13.3).
+    allow_lower_version: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ class Plan:
     body: Mapping[str, Any]
     publish: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Why a ``blocked`` plan is blocked: an open edit draft, or a version refusal.
+    blocked_by: Literal["edit_draft", "version"] | None = None
 
     @property
     def writes(self) -> bool:
@@ -142,7 +150,7 @@ def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: Meta
     if located.kind == "none":
         body = _dated(local, None, policy, codec)
         files = plan_files(local.files, {})
-        return Plan("create", None, tuple(files), (), body, policy.may_publish)
+        return Plan("create", None, tuple(files), (), body, policy.may_publish, tuple(notes))
 
     files = plan_files(local.files, record.files, policy.force_upload)
     files_differ = any(op.action != "skip" for op in files)
@@ -151,6 +159,12 @@ def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: Meta
         # An unpublished draft (new or new version): bring it in line, publish if allowed.
         body = _dated(local, record, policy, codec)
         changes = tuple(codec.differences(body, record))
+        refusal = _version_refusal(codec.version(body), located.latest_version, policy)
+        if refusal is not None:
+            notes.append(refusal)
+            return Plan(
+                "blocked", record.id, tuple(files), changes, body, False, tuple(notes), "version"
+            )
         action: PlanAction = "update_draft" if files_differ or changes else "none"
         return Plan(
             action, record.id, tuple(files), changes, body, policy.may_publish, tuple(notes)
@@ -166,7 +180,9 @@ def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: Meta
                 f"record {record.id} has an open edit draft whose files are locked, but the "
                 "manifest's files differ: publish or discard that edit draft first"
             )
-            return Plan("blocked", record.id, tuple(files), changes, body, False, tuple(notes))
+            return Plan(
+                "blocked", record.id, tuple(files), changes, body, False, tuple(notes), "edit_draft"
+            )
         action = "update_draft" if changes else "none"
         return Plan(
             action, record.id, tuple(files), changes, body, policy.may_publish, tuple(notes)
@@ -174,7 +190,16 @@ def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: Meta
 
     # Published and no draft open.
     local_version = codec.version(local.body)
-    version_changed = local_version is not None and local_version != codec.version(record)
+    published_version = codec.version(record)
+    version_changed = local_version is not None and local_version != published_version
+    refusal = _version_refusal(local_version, published_version, policy, files_differ=files_differ)
+    if refusal is not None:
+        notes.append(refusal)
+        body = _dated(local, None, policy, codec)
+        changes = tuple(codec.differences(body, record))
+        return Plan(
+            "blocked", record.id, tuple(files), changes, body, False, tuple(notes), "version"
+        )
     if files_differ or version_changed:
         # New files or a new version string: a new version, never an edit of the old one.
         body = _dated(local, None, policy, codec)
@@ -196,6 +221,36 @@ def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: Meta
         )
         return Plan("none", record.id, tuple(files), changes, body, False, tuple(notes))
     return Plan("edit", record.id, tuple(files), changes, body, True, tuple(notes))
+
+
+def _version_refusal(
+    local: str | None,
+    published: str | None,
+    policy: PlanPolicy,
+    *,
+    files_differ: bool = True,
+) -> str | None:
+    """Why this version cannot become the next one (SPEC §13.3), or None.
+
+    Lower than the latest published version: refused unless overridden. Equal to it: fine for
+    a draft (development before the next release), refused for a publish of other files (a
+    release of the published version re-uses it; the same version twice would be two records).
+    """
+    order = versions.compare(local, published)
+    if order is None:
+        return None
+    if order < 0 and not policy.allow_lower_version:
+        return (
+            f"version {local} is lower than the latest published version {published}; "
+            "versions never go backwards: bump the version (manifest, CITATION.cff or tag), "
+            "or override with --allow-lower-version"
+        )
+    if order == 0 and policy.may_publish and files_differ:
+        return (
+            f"version {local} is already published, with other files; publishing them needs "
+            "a new version number"
+        )
+    return None
 
 
 def _dated(

@@ -6,9 +6,18 @@ sandbox run and a production run never overwrite each other::
     {
       "https://sandbox.zenodo.org/api": {
         "record_id": "123", "concept_id": "122", "doi": null, "concept_doi": null,
-        "version": "1.0.0", "state": "draft", "record_url": "https://sandbox.zenodo.org/uploads/123"
+        "version": "1.1.0", "state": "draft", "record_url": "https://sandbox.zenodo.org/uploads/123",
+        "latest_published": {
+          "record_id": "121", "doi": "10.5072/zenodo.121", "version": "1.0.0",
+          "record_url": "https://sandbox.zenodo.org/records/121"
+        }
       }
     }
+
+The top-level fields describe the record the next run continues from (an open draft, else the
+latest published version). ``latest_published`` is the concept's latest published version, kept
+while a new-version or edit draft is open so the citable DOI never leaves the repository; it is
+absent before the first publish.
 
 A path ending in ``.txt`` is StepUp RepRep's form: the record id alone, for the manifest's
 endpoint. Writes are atomic (temporary file + rename) and byte-stable (sorted keys, fixed
@@ -25,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from zenodo_publish.errors import ManifestError, Problem
-from zenodo_publish.sync.result import RecordIds
+from zenodo_publish.sync.result import PublishedVersion, RecordIds
 
 _FIELDS = ("record_id", "concept_id", "doi", "concept_doi", "version", "state", "record_url")
+_PUBLISHED_FIELDS = ("record_id", "doi", "version", "record_url")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class RecordEntry:
     record_url: str | None = None
     #: Written only while a community review is pending or was declined (SPEC §11).
     review_state: str | None = None
+    latest_published: PublishedVersion | None = None
 
     @classmethod
     def from_ids(cls, ids: RecordIds) -> RecordEntry:
@@ -55,7 +66,16 @@ class RecordEntry:
             state=ids.state,
             record_url=ids.record_url,
             review_state=ids.review_state if ids.review_state != "accepted" else None,
+            latest_published=ids.latest_published,
         )
+
+    def as_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {k: v for k, v in asdict(self).items() if k in _FIELDS}
+        if self.review_state is not None:
+            document["review_state"] = self.review_state
+        if self.latest_published is not None:
+            document["latest_published"] = asdict(self.latest_published)
+        return document
 
 
 def is_stepup_format(path: Path) -> bool:
@@ -81,7 +101,17 @@ def read_entry(path: Path, endpoint_url: str) -> RecordEntry | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("record_id"), str):
         raise _bad(path, f"the entry for {endpoint_url} has no record_id string")
     values = {key: str(raw[key]) for key in (*_FIELDS, "review_state") if raw.get(key) is not None}
-    return RecordEntry(**values)
+    return RecordEntry(**values, latest_published=_published(path, endpoint_url, raw))
+
+
+def _published(path: Path, endpoint_url: str, raw: dict[str, Any]) -> PublishedVersion | None:
+    latest = raw.get("latest_published")
+    if latest is None:
+        return None
+    if not isinstance(latest, dict) or not isinstance(latest.get("record_id"), str):
+        raise _bad(path, f"the entry for {endpoint_url} has a latest_published without record_id")
+    values = {k: str(latest[k]) for k in _PUBLISHED_FIELDS if latest.get(k) is not None}
+    return PublishedVersion(**values)
 
 
 def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
@@ -94,9 +124,7 @@ def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
         new_text = entry.record_id + "\n"
     else:
         document = _load_json(path, old_text) if old_text else {}
-        document[endpoint_url] = {k: v for k, v in asdict(entry).items() if k in _FIELDS}
-        if entry.review_state is not None:
-            document[endpoint_url]["review_state"] = entry.review_state
+        document[endpoint_url] = entry.as_json()
         new_text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if new_text == old_text:
         return False

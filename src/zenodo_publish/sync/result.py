@@ -22,8 +22,22 @@ class FileOutcome:
 
 
 @dataclass(frozen=True)
+class PublishedVersion:
+    """The latest published version of the concept: what to cite while a draft is open."""
+
+    record_id: str
+    doi: str | None = None
+    version: str | None = None
+    record_url: str | None = None
+
+
+@dataclass(frozen=True)
 class RecordIds:
-    """Where the record stands after the run (what the record file and the outputs hold)."""
+    """Where the record stands after the run (what the record file and the outputs hold).
+
+    The fields describe the record the next run continues from (the open draft, else the
+    latest published version); ``latest_published`` is the concept's latest published version
+    whatever is open, None before the first publish (SPEC §4, §13.5)."""
 
     record_id: str | None = None
     concept_id: str | None = None
@@ -34,6 +48,7 @@ class RecordIds:
     record_url: str | None = None
     #: A new record's community review: "in review", "declined", "accepted"; None without one.
     review_state: str | None = None
+    latest_published: PublishedVersion | None = None
 
 
 @dataclass(frozen=True)
