@@ -103,7 +103,7 @@ def run_collection(
             version=request.version,
             dry_run=request.dry_run,
             parallel=request.parallel,
-            repository_url=(
+            marker=(
                 record_marker(request.repository_url, collection.display_name, key)
                 if request.repository_url
                 else None

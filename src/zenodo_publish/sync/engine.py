@@ -23,7 +23,7 @@ from zenodo_publish.sync.apply import Applier
 from zenodo_publish.sync.codec import codec_for
 from zenodo_publish.sync.force import checked_force_upload
 from zenodo_publish.sync.locate import carries_marker, is_foreign, locate
-from zenodo_publish.sync.marker import make_marker, record_ids_named_elsewhere
+from zenodo_publish.sync.marker import DatasetMarker, make_marker, record_ids_named_elsewhere
 from zenodo_publish.sync.plan import LocalSnapshot, Located, Plan, PlanPolicy, WantedFile, plan
 from zenodo_publish.sync.record_file import RecordEntry, read_entry, write_entry
 from zenodo_publish.sync.report import NullReporter, Reporter
@@ -57,6 +57,8 @@ class SyncRequest:
     #: The checkout's top folder (the manifest's path in it is part of the marker, and other
     #: record files under it name records this run must not adopt); default the manifest's.
     repository_root: Path | None = None
+    #: The marker identifier itself, when the caller names its records (collections, SPEC §9).
+    marker: str | None = None
     today: datetime.date | None = None
     #: Allow a version lower than the latest published one (SPEC §13.3's explicit override).
     allow_lower_version: bool = False
@@ -109,8 +111,14 @@ class _Run:
         self.backend_factory = backend_factory or make_backend
         self.codec = codec_for(api)
         self.repository_root = request.repository_root or manifest.repo_root
-        self.marker = make_marker(
-            request.repository_url or manifest.code_repository, manifest.path, self.repository_root
+        self.marker = (
+            DatasetMarker(request.marker)
+            if request.marker
+            else make_marker(
+                request.repository_url or manifest.code_repository,
+                manifest.path,
+                self.repository_root,
+            )
         )
         self.record_path = manifest.repo_root / manifest.record_file
         #: The concept's latest published version, kept in the record file next to a draft.

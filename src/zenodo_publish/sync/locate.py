@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zenodo_publish.errors import StateError
-from zenodo_publish.sync.marker import DatasetMarker
+from zenodo_publish.sync.marker import DatasetMarker, marker_query
 from zenodo_publish.sync.plan import Located
 from zenodo_publish.sync.record_file import RecordEntry
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord
@@ -125,3 +125,6 @@ def _classify(backend: Backend, record: RemoteRecord) -> Located:
         current,
         (f"record {record.id} is not the latest version; continuing from {latest.id}",),
     )
+
+
+__all__ = ["NO_MARKER_NOTE", "carries_marker", "is_foreign", "locate", "marker_query"]

@@ -27,26 +27,21 @@ _SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__
 _WALK_LIMIT = 20_000
 
 
+def marker_query(identifier: str) -> str:
+    """The search that finds records carrying the marker ``identifier`` (exact match)."""
+    return f'metadata.related_identifiers.identifier:"{identifier}"'
+
+
 @dataclass(frozen=True)
 class DatasetMarker:
-    """The marker of one dataset: ``identifier`` goes into every record the engine creates."""
+    """The marker of one dataset: ``identifier`` goes into every record the engine creates.
+    Collections (SPEC §9) give each record's identifier themselves."""
 
-    repository_url: str
-    manifest_path: str  # posix path of the manifest relative to the repository root
-
-    @property
-    def identifier(self) -> str:
-        if self.manifest_path == DEFAULT_MANIFEST:
-            return self.repository_url
-        return f"{self.repository_url}/blob/HEAD/{quote(self.manifest_path, safe='/')}"
+    identifier: str
 
     @property
     def query(self) -> str:
-        """The search that finds records carrying this marker (an exact identifier match)."""
-        return f'metadata.related_identifiers.identifier:"{self.identifier}"'
-
-    def describe(self) -> str:
-        return f"{self.repository_url} (manifest {self.manifest_path})"
+        return marker_query(self.identifier)
 
 
 def make_marker(
@@ -60,7 +55,11 @@ def make_marker(
         relative = manifest.resolve().relative_to(repository_root.resolve())
     except ValueError:
         relative = Path(manifest.name)
-    return DatasetMarker(repository_url.rstrip("/"), PurePosixPath(relative).as_posix())
+    url = repository_url.rstrip("/")
+    path = PurePosixPath(relative).as_posix()
+    if path == DEFAULT_MANIFEST:
+        return DatasetMarker(url)
+    return DatasetMarker(f"{url}/blob/HEAD/{quote(path, safe='/')}")
 
 
 def record_ids_named_elsewhere(
