@@ -18,6 +18,7 @@ from zenodo_publish.communities import CommunityPlan, apply_communities, plan_co
 from zenodo_publish.errors import UsageError, ZenodoPublishError
 from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
 from zenodo_publish.manifest import resolve_files as resolve_local_files
+from zenodo_publish.manifest.source_archive import add_source_archives
 from zenodo_publish.sync import publish_rules
 from zenodo_publish.sync.apply import Applier
 from zenodo_publish.sync.codec import codec_for
@@ -84,6 +85,13 @@ def run(
         api = request.api or manifest.api
         with tempfile.TemporaryDirectory(prefix="zenodo-publish-") as build_dir:
             local = resolve_local_files(manifest, build_dir=Path(build_dir))
+            local = add_source_archives(
+                manifest,
+                local,
+                repository=_repository_name(request.repository_url or manifest.code_repository),
+                version=request.version or manifest.metadata.metadata.version,
+                build_dir=Path(build_dir),
+            )
             report.info(
                 f"{len(local.files)} files, {sum(f.size for f in local.files)} bytes; "
                 f"endpoint {endpoint.api_url} ({api} API)"
@@ -387,6 +395,14 @@ _RDM_TO_MODEL = {
     "keywords": "keywords",
     "related": "related",
 }
+
+
+def _repository_name(url: str | None) -> str | None:
+    """``tiny`` of ``https://github.com/example/tiny``: ``{repository}`` in archive names."""
+    if not url:
+        return None
+    name = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+    return name or None
 
 
 def _model_field(name: str) -> str:
