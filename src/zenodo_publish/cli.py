@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "publish",
     "discard",
     "status",
+    "versions",
     "matrix",
     "emulator",
 )
