@@ -143,6 +143,7 @@ def _run(
                     repo_root,
                     log,
                     git_remote,
+                    result.repository_files,
                 )
     finally:
         if writer is not None:
@@ -216,8 +217,10 @@ def _commit_back(
     repo_root: Path,
     log: Workflow,
     git_remote: str | None,
+    also_files: tuple[str, ...] = (),
 ) -> CommitOutcome:
-    """Commit ``record_file`` (a collection's record folder too) and push it."""
+    """Commit ``record_file`` (a collection's record folder too) and push it, with
+    ``also_files`` the run wrote (CITATION.cff, the README badge)."""
     assert decision.branch is not None, "decide() only allows a commit with a target branch"
     server_url = environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
     remote = git_remote
@@ -238,12 +241,14 @@ def _commit_back(
         required=inputs.commit == "true",
         # Shards of one collection push at the same time: each may need a rebase per shard.
         retries=git.RETRIES + (inputs.shard.count if inputs.shard is not None else 0),
+        also_files=also_files,
     )
     try:
         return git.commit_record_file(request, log=log.echo)
     finally:
         written = repo_root / record_file
         paths = [written, *sorted(written.rglob("*"))] if written.is_dir() else [written]
+        paths += [repo_root / name for name in also_files]
         git.restore_ownership(repo_root, paths)
 
 

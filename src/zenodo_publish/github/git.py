@@ -74,6 +74,9 @@ class CommitRequest:
     token: str | None = None
     server_url: str = "https://github.com"
     required: bool = False  # `commit: true` was given: an ignored record file is an error
+    #: Other files the run wrote (CITATION.cff, the README badge), committed with the record
+    #: file on a branch; relative to ``repo_dir``.
+    also_files: tuple[str, ...] = ()
     retries: int = RETRIES
 
 
@@ -208,6 +211,11 @@ def commit_record_file(
         f"HEAD is {'on ' + current if current else 'detached'}: committing on top of "
         f"`{request.branch}` fetched from the remote"
     )
+    if request.also_files:
+        say(
+            f"{', '.join(request.also_files)} changed, but only the record file is committed "
+            "from a tag or another branch: write DOIs from a branch run (push, then tag)"
+        )
     return _commit_on_fetched_tip(git, request, repo_path, say)
 
 
@@ -222,16 +230,14 @@ def _check_repository(git: Git) -> None:
 
 
 def _commit_on_branch(git: Git, request: CommitRequest, say: _Say) -> CommitOutcome:
-    git.run("add", "--", request.record_file)
-    if (
-        git.run("diff", "--cached", "--quiet", "--", request.record_file, check=False).returncode
-        == 0
-    ):
+    paths = [request.record_file, *request.also_files]
+    git.run("add", "--", *paths)
+    if git.run("diff", "--cached", "--quiet", "--", *paths, check=False).returncode == 0:
         say(f"{request.record_file} unchanged: no commit")
         return CommitOutcome(False, None, request.branch)
     # --no-verify: the repository's own hooks are for its developers, not for the bot's
-    # one-file commit, and may not even run in this image.
-    git.run("commit", "--quiet", "--no-verify", "-m", request.message, "--", request.record_file)
+    # commit of the files it wrote, and may not even run in this image.
+    git.run("commit", "--quiet", "--no-verify", "-m", request.message, "--", *paths)
     for attempt in range(request.retries + 1):
         rejection = _push(git, request, "HEAD")
         if rejection is None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from zenodo_publish.citation import citation_settings, write_citation
+from zenodo_publish.citation.flow import concept_doi_of
 from zenodo_publish.communities import CommunityPlan, apply_communities, plan_communities
 from zenodo_publish.errors import UsageError, ZenodoPublishError
 from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
@@ -145,6 +147,7 @@ class _Run:
             publish_rules.check_publish_allowed(
                 self.manifest, self.endpoint, tag_version=request.version
             )
+        self._check_citation()
         backend = self._backend()
         with self.reporter.phase("Comparing with Zenodo"):
             entry = read_entry(self.record_path, self.endpoint.api_url)
@@ -188,6 +191,7 @@ class _Run:
         if applied.record.is_published and not applied.record.is_draft:
             self.latest_published = _published_version(applied.record)
         ids = self._apply_communities(backend, self._ids(applied.record))
+        ids = self._write_citation(backend, ids)
         changed = write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids))
         self.record_file_changed = self.record_file_changed or changed
         files = tuple(
@@ -235,6 +239,50 @@ class _Run:
         return dataclasses.replace(ids, review_state=outcome.review_state)
 
     published_by_review = False
+    repository_files: tuple[str, ...] = ()
+
+    def _check_citation(self) -> None:
+        settings = citation_settings(self.manifest)
+        if settings is not None and settings.reserve_doi and self.api == "legacy":
+            raise UsageError(
+                "citation.reserve_doi needs the InvenioRDM API: the legacy deposit API only "
+                "predicts a DOI (prereserve_doi), it does not reserve it",
+                hint="set api: rdm (the default), or remove reserve_doi and write the DOI "
+                "after publishing",
+            )
+
+    def _write_citation(self, backend: Backend, ids: RecordIds) -> RecordIds:
+        """``citation:``: reserve the draft's DOI, write it and the concept DOI into the
+        repository's files (SPEC §11)."""
+        settings = citation_settings(self.manifest)
+        if settings is None or ids.record_id is None:
+            return ids
+        record_id = ids.record_id
+        if ids.doi is None and settings.reserve_doi and ids.state == "draft":
+            with self.reporter.phase("Reserving the draft's DOI"):
+                reserved = backend.reserve_doi(record_id)
+            ids = dataclasses.replace(self._ids(reserved), review_state=ids.review_state)
+            self.reporter.info(f"   reserved DOI {ids.doi}")
+        if ids.doi is None:
+            if settings.write or settings.badge:
+                self.notes.append(
+                    "citation: the draft has no DOI yet (set citation.reserve_doi: true to "
+                    "reserve one before publishing); nothing written"
+                )
+            return ids
+        concept_doi = ids.concept_doi or concept_doi_of(ids.doi, record_id, ids.concept_id)
+        written = write_citation(
+            settings,
+            self.manifest.repo_root,
+            doi=ids.doi,
+            concept_doi=concept_doi,
+            api_url=self.endpoint.api_url,
+        )
+        self.notes.extend(written.notes)
+        for name in written.changed:
+            self.reporter.info(f"   wrote the DOI into {name}")
+        self.repository_files = tuple(dict.fromkeys((*self.repository_files, *written.changed)))
+        return ids
 
     def _remember_draft(self, record: RemoteRecord) -> None:
         """Write the record file the moment a draft exists, before any upload (SPEC §4)."""
@@ -381,6 +429,7 @@ class _Run:
             record_file=str(self.manifest.record_file),
             record_file_changed=self.record_file_changed,
             messages=tuple(self.notes),
+            repository_files=self.repository_files,
         )
 
 

@@ -65,6 +65,9 @@ class RunResult:
     record_file: str | None = None  # repository-relative path of the record file
     record_file_changed: bool = False
     messages: tuple[str, ...] = ()  # notices worth showing (policy decisions, skipped steps)
+    #: Other repository files this run wrote (CITATION.cff, the README badge), repository-
+    #: relative: committed back together with the record file.
+    repository_files: tuple[str, ...] = ()
 
     def count(self, *actions: FileAction) -> int:
         return sum(1 for f in self.files if f.action in actions)
