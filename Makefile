@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint lint-action unit demo bench test-container clean
+.PHONY: test lint lint-action unit demo bench test-container test-conformance clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test-container: $(STAMP)
 	scripts/container.sh setup
 	ZP_CONTAINER=1 $(BIN)/pytest -m container tests/container
 
+## test-conformance: the client's flows and the emulator's contract tests against the stock
+## InvenioRDM REST API, run in process (tests/conformance). Its venv is built from
+## tests/conformance/requirements.lock into the user cache, once per lock (scripts/conformance-venv.sh)
+test-conformance:
+	scripts/conformance-venv.sh
+	PYTHONPATH=$(CURDIR)/src .venv-conformance/bin/python -m pytest -p no:cacheprovider \
+		-W ignore::DeprecationWarning -W ignore::FutureWarning tests/conformance
+
 ## demo: an example repository taken through validate -> plan -> sync -> publish
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
@@ -48,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-conformance build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
