@@ -226,3 +226,14 @@ class GitError(ZenodoPublishError):
 
     exit_code = 5
     title = "Commit-back failed"
+
+
+# --- mirrors ---------------------------------------------------------------------------------
+
+
+class MirrorError(ZenodoPublishError):
+    """A mirror (an S3-compatible bucket, SPEC §10) refused or could not be reached. The message
+    names the mirror's manifest line; Zenodo's result of the same run stands."""
+
+    exit_code = 7
+    title = "Mirror failed"

@@ -9,12 +9,16 @@ import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zenodo_publish.commands._collection import add_selection_arguments, run_collection_command
 from zenodo_publish.commands._manifest_options import add_manifest_arguments, human_size
 from zenodo_publish.errors import UsageError
 from zenodo_publish.redact import register_secret
 from zenodo_publish.sync.result import RunResult
+
+if TYPE_CHECKING:
+    from zenodo_publish.mirror.run import MirrorResult
 
 TOKEN_ENV = "ZENODO_TOKEN"
 
@@ -33,7 +37,7 @@ def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = Tru
     parser.add_argument("--api", choices=("rdm", "legacy"), help="overrides the manifest")
     parser.add_argument(
         "--parallel",
-        type=_parallel,
+        type=parallel_count,
         default=4,
         metavar="N",
         help="upload up to N files at once (1-16, default 4)",
@@ -58,6 +62,11 @@ def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = Tru
         parser.add_argument(
             "--dry-run", action="store_true", help="show what would happen; change nothing"
         )
+    parser.add_argument(
+        "--no-mirrors",
+        action="store_true",
+        help="leave the manifest's S3 mirrors alone (by default they follow Zenodo)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     add_selection_arguments(parser)
 
@@ -71,7 +80,7 @@ def add_force_upload_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _parallel(text: str) -> int:
+def parallel_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -160,7 +169,7 @@ def normalise_repository_url(url: str) -> str | None:
     return f"https://{rest.removesuffix('.git').rstrip('/')}" if scheme else None
 
 
-def print_result(result: RunResult, *, as_json: bool) -> None:
+def print_result(result: RunResult, *, as_json: bool, mirrors: MirrorResult | None = None) -> None:
     if as_json:
         document = asdict(result)
         document.update(
@@ -168,6 +177,8 @@ def print_result(result: RunResult, *, as_json: bool) -> None:
             files_skipped=result.files_skipped,
             files_deleted=result.files_deleted,
         )
+        if mirrors is not None:
+            document["mirrors"] = mirrors.as_json()
         json.dump(document, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
         return
@@ -234,7 +245,29 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
         allow_lower_version=getattr(args, "allow_lower_version", False),
     )
     result = run(request, reporter=StreamReporter())
-    print_result(result, as_json=args.json)
+    if not (manifest.mirrors and mode in ("plan", "sync", "publish") and not args.no_mirrors):
+        print_result(result, as_json=args.json)
+        return 0
+    # SPEC §10: mirrors follow Zenodo in the same run. Zenodo's result is printed whatever the
+    # mirrors do, so a mirror failure (exit code 7) never hides the record or its DOI.
+    from zenodo_publish.mirror.run import mirror_manifest
+
+    if not args.json:
+        print_result(result, as_json=False)
+    mirrors = None
+    try:
+        mirrors = mirror_manifest(
+            manifest,
+            dry_run=mode == "plan" or request.dry_run,
+            parallel=args.parallel,
+            reporter=StreamReporter(),
+        )
+    finally:
+        if args.json:
+            print_result(result, as_json=True, mirrors=mirrors)
+        elif mirrors is not None:
+            print("\n".join(mirrors.lines()))
+    mirrors.raise_for_failure()
     return 0
 
 

@@ -12,6 +12,7 @@ from zenodo_publish.errors import ManifestError, Problem, UsageError
 from zenodo_publish.manifest.files import select_files
 from zenodo_publish.manifest.loader import LoadedYaml, PathKey, load_yaml_file
 from zenodo_publish.manifest.merge import merge_sources
+from zenodo_publish.manifest.mirrors import MirrorTarget, read_mirrors
 from zenodo_publish.manifest.rules import FileRule, FileSettings
 from zenodo_publish.manifest.schema import schema_problems
 from zenodo_publish.manifest.sources import SourceFields, citation_cff, zenodo_json
@@ -102,6 +103,7 @@ class Manifest:
     publish: PublishPolicy
     files: FileSettings
     metadata_from: tuple[str, ...] = ()
+    mirrors: tuple[MirrorTarget, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -215,6 +217,8 @@ def inspect_loaded(
     endpoint = _endpoint(loaded, problems)
     record_file, token_file = record_and_token_files(loaded, root, problems)
     files = FileSettings(root, display, *file_rules(loaded, problems))
+    mirrors, mirror_problems = read_mirrors(loaded)
+    problems.extend(mirror_problems)
     sources, names = _metadata_sources(loaded, root, problems)
     resolved, missing = merge_sources(sources, loaded, metadata_from=names)
     reported = {p.json_path for p in problems}
@@ -250,6 +254,7 @@ def inspect_loaded(
         publish=_publish(loaded),
         files=files,
         metadata_from=names,
+        mirrors=mirrors,
         raw=loaded.data,
     )
     return manifest, []
