@@ -247,3 +247,20 @@ def test_cli_mirror_json_and_exit_code(
     assert (document["uploaded"], document["skipped"]) == (3, 0)
     line = (repo / "zenodo.yaml").read_text().splitlines().index(f"  - s3: s3://{BUCKET}/pub") + 1
     assert document["targets"][0]["manifest"] == f"zenodo.yaml:{line}"
+
+
+def test_plan_shows_the_mirrors(
+    s3: S3Server, bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(tmp_path, s3, delete=True)
+    assert main(["plan", "--offline", "--manifest", str(repo / "zenodo.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert f"mirror s3://{BUCKET}/pub (zenodo.yaml:" in text and "layout tree, delete" in text
+    assert "  pub/data/f0.csv" in text
+    assert s3.operations() == []  # offline: the bucket is not read
+
+    assert main(["mirror", "--dry-run", "--manifest", str(repo / "zenodo.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert f"mirror s3://{BUCKET}/pub/: 3 to upload, 0 unchanged, 0 to delete" in text
+    assert "  upload   pub/data/f2.csv  (new)" in text
+    assert s3.operations() == ["ListObjects"]

@@ -55,7 +55,7 @@ def offline_plan(manifest: Manifest, local: LocalState) -> dict[str, Any]:
         if name in provenance
     }
     payload = to_legacy_payload(md) if manifest.api == "legacy" else to_rdm_payload(md)
-    return {
+    plan: dict[str, Any] = {
         "endpoint": manifest.endpoint.api_url,
         "endpoint_name": manifest.endpoint.name,
         "api": manifest.api,
@@ -68,6 +68,28 @@ def offline_plan(manifest: Manifest, local: LocalState) -> dict[str, Any]:
         ],
         "total_size": local.total_size,
     }
+    if manifest.mirrors:
+        plan["mirrors"] = _offline_mirrors(manifest, local)
+    return plan
+
+
+def _offline_mirrors(manifest: Manifest, local: LocalState) -> list[dict[str, Any]]:
+    """Where each mirror would put each file (the bucket is not read offline)."""
+    from zenodo_publish.mirror.objects import mirror_objects
+
+    return [
+        {
+            "s3": target.url,
+            "manifest": target.place,
+            "layout": target.layout,
+            "delete": target.delete,
+            "objects": [
+                target.key_prefix() + obj.key
+                for obj in mirror_objects(local, manifest.files, target)
+            ],
+        }
+        for target in manifest.mirrors
+    ]
 
 
 def _summary(value: Any) -> str:
@@ -110,6 +132,13 @@ def render_text(plan: dict[str, Any]) -> str:
     lines.append(f"  {'name':<{width}}  {'size':>12}  {'md5':<32}  source")
     for f in files:
         lines.append(f"  {f['name']:<{width}}  {f['size']:>12}  {f['md5']}  {f['source']}")
+    for mirror in plan.get("mirrors") or []:
+        lines.append(
+            f"mirror {mirror['s3']} ({mirror['manifest']}, layout {mirror['layout']}"
+            + (", delete" if mirror["delete"] else "")
+            + "):"
+        )
+        lines.extend(f"  {key}" for key in mirror["objects"])
     return "\n".join(lines)
 
 
