@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from zenodo_publish.errors import UsageError
 from zenodo_publish.github.inputs import Api
 from zenodo_publish.github.policy import ManifestPolicy, RunMode
 from zenodo_publish.github.workflow import Workflow
@@ -20,6 +22,9 @@ from zenodo_publish.manifest import load_manifest
 from zenodo_publish.sync.engine import BackendFactory, SyncRequest, run
 from zenodo_publish.sync.report import StreamReporter
 from zenodo_publish.sync.result import RunResult
+
+if TYPE_CHECKING:
+    from zenodo_publish.mirror.run import MirrorResult
 
 
 @dataclass(frozen=True)
@@ -114,3 +119,42 @@ def read_manifest_policy(manifest_path: Path, repo_root: Path) -> ManifestPolicy
 
 
 ReadSettings = Callable[[Path, Path], ManifestPolicy]
+
+
+@dataclass(frozen=True)
+class MirrorRequest:
+    """The mirrors' part of a run (SPEC §10), after Zenodo's. ``required``: the ``mirrors``
+    input is ``true``, so a manifest without ``mirrors:`` is an error, not a no-op."""
+
+    manifest_path: Path
+    repo_root: Path
+    dry_run: bool
+    parallel_uploads: int
+    required: bool = False
+
+
+Mirrorer = Callable[[MirrorRequest], "MirrorResult | None"]
+
+
+def mirror_engine(log: Workflow) -> Mirrorer:
+    """The real mirrors, reporting into ``log``; None when the manifest has no mirrors."""
+
+    def mirrorer(request: MirrorRequest) -> MirrorResult | None:
+        manifest = load_manifest(request.manifest_path, repo_root=request.repo_root)
+        if not manifest.mirrors:
+            if request.required:
+                raise UsageError(
+                    "input `mirrors` is true but the manifest has no mirrors:",
+                    hint="add mirrors: [{s3: s3://bucket/prefix}] or set mirrors: auto",
+                )
+            return None
+        from zenodo_publish.mirror.run import mirror_manifest  # boto3 only when mirrors run
+
+        return mirror_manifest(
+            manifest,
+            dry_run=request.dry_run,
+            parallel=request.parallel_uploads,
+            reporter=WorkflowReporter(log),
+        )
+
+    return mirrorer

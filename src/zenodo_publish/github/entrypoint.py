@@ -22,14 +22,22 @@ from zenodo_publish.github.collection import CollectionStep, run_collection_step
 from zenodo_publish.github.engine import (
     Engine,
     EngineRequest,
+    Mirrorer,
+    MirrorRequest,
     ReadSettings,
+    mirror_engine,
     read_manifest_policy,
     sync_engine,
 )
 from zenodo_publish.github.inputs import ActionInputs, parse_inputs, read_secrets
 from zenodo_publish.github.outputs import ActionOutputs, CommitOutcome, OutputWriter
 from zenodo_publish.github.policy import Decision, decide, read_trigger
-from zenodo_publish.github.summary import SummaryWriter, render_failure, render_result
+from zenodo_publish.github.summary import (
+    SummaryWriter,
+    render_failure,
+    render_mirrors,
+    render_result,
+)
 from zenodo_publish.github.workflow import Workflow
 
 EXIT_INTERRUPTED = 130
@@ -43,6 +51,7 @@ def main(
     read_settings: ReadSettings = read_manifest_policy,
     git_remote: str | None = None,
     stream: TextIO | None = None,
+    mirrorer: Mirrorer | None = None,
 ) -> int:
     """Run the action. ``git_remote`` overrides where commit-back pushes (tests use a file://
     bare repository); by default the repository URL with the ``github_token`` in a header, or
@@ -60,7 +69,8 @@ def main(
         inputs = parse_inputs(environ)
         working_directory = inputs.working_directory
         chosen = engine if engine is not None else sync_engine(log)
-        return _run(environ, inputs, log, chosen, read_settings, git_remote)
+        mirrors = mirrorer if mirrorer is not None else mirror_engine(log)
+        return _run(environ, inputs, log, chosen, read_settings, git_remote, mirrors)
     except ZenodoPublishError as error:
         if debug:
             log.echo("".join(traceback.format_exception(error)))
@@ -86,6 +96,7 @@ def _run(
     engine: Engine,
     read_settings: ReadSettings,
     git_remote: str | None,
+    mirrorer: Mirrorer,
 ) -> int:
     workspace, repo_root = _directories(environ, inputs)
     manifest_path = repo_root / inputs.manifest
@@ -150,6 +161,7 @@ def _run(
             writer.set("committed", commit.committed)
             writer.set("commit_sha", commit.sha)
     _append_summary(environ, render_result(result, reasons=decision.reasons, commit=commit), log)
+    _mirror(environ, inputs, decision, manifest_path, repo_root, log, mirrorer, writer)
     return 0
 
 
@@ -182,6 +194,47 @@ def _run_collection(
             writer.set("committed", outcome.committed)
             writer.set("commit_sha", outcome.sha)
     return 0
+
+
+def _mirror(
+    environ: Mapping[str, str],
+    inputs: ActionInputs,
+    decision: Decision,
+    manifest_path: Path,
+    repo_root: Path,
+    log: Workflow,
+    mirrorer: Mirrorer,
+    writer: OutputWriter | None,
+) -> None:
+    """SPEC §10: mirrors after Zenodo, whose outputs, commit-back and summary are already done,
+    so a mirror failure (raised here, exit code 6) never undoes or hides them."""
+    if inputs.mirrors == "false" or decision.mode == "validate":
+        return
+    if decision.mode == "plan" and inputs.mirrors != "true":
+        return  # pull requests plan without AWS credentials
+    request = MirrorRequest(
+        manifest_path=manifest_path,
+        repo_root=repo_root,
+        dry_run=inputs.dry_run or decision.mode == "plan",
+        parallel_uploads=inputs.parallel_uploads,
+        required=inputs.mirrors == "true",
+    )
+    with log.group("Zenodo Publish: mirrors"):
+        result = mirrorer(request)
+        if result is None:
+            log.echo("the manifest has no mirrors")
+            return
+        log.echo_untrusted("\n".join(result.lines()))
+    if writer is not None:
+        writer.set_many(
+            {
+                "mirror_uploaded": str(result.uploaded),
+                "mirror_skipped": str(result.skipped),
+                "mirror_deleted": str(result.deleted),
+            }
+        )
+    _append_summary(environ, render_mirrors(result), log)
+    result.raise_for_failure()
 
 
 def _repository_url(environ: Mapping[str, str]) -> str | None:

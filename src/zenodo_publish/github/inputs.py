@@ -59,6 +59,9 @@ class ActionInputs:
     #: Collections: only these record keys (empty: all) and only this shard (None: all).
     records: tuple[str, ...] = ()
     shard: Shard | None = None
+    #: The manifest's S3 mirrors: auto (after a sync or publish), true (also plan them, and
+    #: fail without mirrors:), false (leave them alone).
+    mirrors: Switch = "auto"
 
     def __repr__(self) -> str:
         # Dataclass reprs end up in tracebacks and debug logs; never show the tokens there.
@@ -199,4 +202,5 @@ def parse_inputs(environ: Mapping[str, str]) -> ActionInputs:
         force_upload=parse_force_upload_input(get("force_upload")),
         records=parse_keys(_single_line("records", get("records"))),
         shard=parse_shard(get("shard")) if get("shard") else None,
+        mirrors=parse_choice("mirrors", get("mirrors"), SWITCHES, "auto"),
     )

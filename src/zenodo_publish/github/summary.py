@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from zenodo_publish.errors import ManifestError, ZenodoAPIError, ZenodoPublishError
 from zenodo_publish.github.outputs import CommitOutcome
 from zenodo_publish.redact import redact
 from zenodo_publish.sync.result import FileOutcome, RunResult
+
+if TYPE_CHECKING:
+    from zenodo_publish.mirror.run import MirrorResult
 
 #: Budget for the file table; the rest of the summary is small.
 MAX_TABLE_BYTES: Final = 256 * 1024
@@ -131,6 +134,19 @@ def render_files(files: Sequence[FileOutcome]) -> list[str]:
         ]
     lines.append("")
     return lines
+
+
+def render_mirrors(result: MirrorResult) -> str:
+    """One row per mirror (SPEC §10), below Zenodo's summary."""
+    title = "### Mirrors" + (" (dry run)" if result.dry_run else "")
+    lines = [title, "", "| Mirror | Uploaded | Unchanged | Deleted | |", "|---|---|---|---|---|"]
+    for outcome in result.outcomes:
+        where = escape_markdown(f"s3://{outcome.target.bucket}/{outcome.key_prefix}")
+        status = "failed: " + escape_markdown(outcome.error.message) if outcome.error else "ok"
+        lines.append(
+            f"| {where} | {outcome.uploaded} | {outcome.skipped} | {outcome.deleted} | {status} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def render_failure(error: ZenodoPublishError, *, base: str = "") -> str:

@@ -1,0 +1,113 @@
+"""Mirrors through the action: after Zenodo, with the runner's environment, the emulator as
+Zenodo, moto as S3 and a bare git remote. A mirror failure leaves the Zenodo outputs, the
+commit-back and the summary in place and exits 6."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from s3_support import S3Server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "github"))
+
+from gh_support import REPOSITORY_PAYLOAD, TOKEN, Repo, Runner, git, make_repo, make_runner
+
+from zenodo_publish.emulator.testing import EmulatorHandle
+from zenodo_publish.github.entrypoint import main
+
+BUCKET = "action-bucket"
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runner:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in list(os.environ):
+        if name.startswith(("INPUT_", "GITHUB_", "RUNNER_", "GIT_DIR", "GIT_WORK_TREE")):
+            monkeypatch.delenv(name)
+    repo: Repo = make_repo(tmp_path)
+    return make_runner(tmp_path, repo)
+
+
+@pytest.fixture
+def zenodo(emulator: EmulatorHandle, runner: Runner, s3: S3Server) -> EmulatorHandle:
+    workspace = runner.repo.workspace
+    (workspace / "zenodo.yaml").write_text(
+        "endpoint: sandbox\n"
+        "metadata:\n"
+        "  title: Buoy temperatures\n"
+        "  resource_type: dataset\n"
+        "  license: cc-by-4.0\n"
+        "  creators:\n"
+        "    - {family_name: Lovelace, given_name: Ada}\n"
+        "files:\n"
+        "  - data/*.csv\n"
+        "mirrors:\n"
+        f"  - s3: s3://{BUCKET}/buoys\n"
+        f"    endpoint_url: {s3.url}\n"
+    )
+    git(workspace, "add", "zenodo.yaml")
+    git(workspace, "commit", "-q", "-m", "Manifest with a mirror")
+    git(workspace, "push", "-q", "origin", "HEAD:main")
+    runner.inputs(zenodo_token=emulator.token, github_token=TOKEN, endpoint=emulator.api_url)
+    runner.event(
+        "push", {"ref": "refs/heads/main", "repository": REPOSITORY_PAYLOAD}, ref="refs/heads/main"
+    )
+    return emulator
+
+
+def run_action(runner: Runner) -> tuple[int, str]:
+    stream = io.StringIO()
+    code = main(runner.environ, git_remote=runner.repo.url, stream=stream)
+    return code, stream.getvalue()
+
+
+def test_mirror_failure_keeps_the_zenodo_result(
+    runner: Runner, zenodo: EmulatorHandle, s3: S3Server
+) -> None:
+    code, log = run_action(runner)
+    assert code == 6, log
+    outputs = runner.outputs()
+    assert outputs["record_id"] and outputs["state"] == "draft"
+    assert outputs["committed"] == "true"  # the record file reached the remote
+    assert (outputs["mirror_uploaded"], outputs["mirror_skipped"]) == ("0", "0")
+    assert f"::error title=Mirror failed::the bucket {BUCKET} does not exist" in log
+    assert "zenodo.yaml:11" in log
+    summary = runner.summary()
+    assert "## Zenodo Publish: sync" in summary and "### Mirrors" in summary
+    assert "failed: the bucket" in summary
+
+    s3.client().create_bucket(Bucket=BUCKET)
+    s3.mark()
+    code, log = run_action(runner)
+    assert code == 0, log
+    outputs = runner.outputs()
+    assert outputs["files_uploaded"] == "0"  # Zenodo already had everything
+    uploaded = int(outputs["mirror_uploaded"])
+    assert uploaded >= 1 and outputs["mirror_deleted"] == "0"
+    assert len(s3.puts()) == uploaded
+    assert sorted(s3.keys(BUCKET)) == sorted(
+        f"buoys/data/{p.name}" for p in (runner.repo.workspace / "data").glob("*.csv")
+    )
+
+
+def test_mirrors_false_leaves_them_alone(
+    runner: Runner, zenodo: EmulatorHandle, s3: S3Server
+) -> None:
+    runner.inputs(mirrors="false")
+    code, log = run_action(runner)
+    assert code == 0, log
+    assert s3.operations() == []
+    assert "mirror_uploaded" not in runner.outputs()
+
+
+def test_mirrors_input_is_strict(runner: Runner, zenodo: EmulatorHandle) -> None:
+    runner.inputs(mirrors="yes")
+    code, log = run_action(runner)
+    assert code == 2 and "mirrors" in log
