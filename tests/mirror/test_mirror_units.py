@@ -158,3 +158,20 @@ def test_flat_layout_collisions_name_the_mirror(tmp_path: Path) -> None:
         mirror_objects(local, loaded.files, target)
     assert "outside its catalog's folder" in str(caught.value)
     assert caught.value.problems[0].line == line_of(tmp_path, "  - s3: s3://bucket/p")
+
+
+def test_start_up_does_not_import_boto3() -> None:
+    """The action's entrypoint, the CLI's parser and a manifest with mirrors load without boto3:
+    it is imported only when a mirror runs (the image's start-up stays as measured)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, zenodo_publish.github.entrypoint, zenodo_publish.mirror;"
+        "from zenodo_publish.cli import build_parser; build_parser();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 's3transfer')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
