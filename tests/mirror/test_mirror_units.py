@@ -169,7 +169,8 @@ def test_start_up_does_not_import_boto3() -> None:
     code = (
         "import sys, zenodo_publish.github.entrypoint, zenodo_publish.mirror;"
         "from zenodo_publish.cli import build_parser; build_parser();"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 's3transfer')))"
+        "sdk = ('boto3', 'botocore', 's3transfer');"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in sdk))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
