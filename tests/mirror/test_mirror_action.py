@@ -72,7 +72,7 @@ def test_mirror_failure_keeps_the_zenodo_result(
     runner: Runner, zenodo: EmulatorHandle, s3: S3Server
 ) -> None:
     code, log = run_action(runner)
-    assert code == 6, log
+    assert code == 7, log
     outputs = runner.outputs()
     assert outputs["record_id"] and outputs["state"] == "draft"
     assert outputs["committed"] == "true"  # the record file reached the remote

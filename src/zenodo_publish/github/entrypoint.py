@@ -207,7 +207,7 @@ def _mirror(
     writer: OutputWriter | None,
 ) -> None:
     """SPEC §10: mirrors after Zenodo, whose outputs, commit-back and summary are already done,
-    so a mirror failure (raised here, exit code 6) never undoes or hides them."""
+    so a mirror failure (raised here, exit code 7) never undoes or hides them."""
     if inputs.mirrors == "false" or decision.mode == "validate":
         return
     if decision.mode == "plan" and inputs.mirrors != "true":
