@@ -264,3 +264,58 @@ def test_plan_shows_the_mirrors(
     assert f"mirror s3://{BUCKET}/pub/: 3 to upload, 0 unchanged, 0 to delete" in text
     assert "  upload   pub/data/f2.csv  (new)" in text
     assert s3.operations() == ["ListObjects"]
+
+
+COLLECTION = """\
+endpoint: sandbox
+metadata:
+  resource_type: dataset
+  license: cc-by-4.0
+  description: One lake.
+  creators: [{{family_name: Lovelace, given_name: Ada}}]
+files: [LICENSE.txt]
+records:
+  - key: lake-geneva
+    metadata: {{title: Lake Geneva}}
+    files: [lakes/geneva/*]
+  - key: lake-como
+    metadata: {{title: Lake Como}}
+    files: [lakes/como/*]
+mirrors:
+  - s3: s3://{bucket}/lakes
+    endpoint_url: {url}
+    delete: true
+"""
+
+
+def test_a_collection_mirrors_each_record_under_its_key(
+    s3: S3Server, bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "LICENSE.txt", b"CC-BY-4.0\n")
+    write(tmp_path / "lakes/geneva/depth.csv", b"geneva depth")
+    write(tmp_path / "lakes/como/depth.csv", b"como depth")
+    (tmp_path / "zenodo.yaml").write_text(COLLECTION.format(bucket=BUCKET, url=s3.url))
+    args = ["mirror", "--manifest", str(tmp_path / "zenodo.yaml")]
+    assert main(args) == 0
+    assert sorted(s3.keys(bucket)) == [
+        "lakes/lake-como/LICENSE.txt",
+        "lakes/lake-como/lakes/como/depth.csv",
+        "lakes/lake-geneva/LICENSE.txt",
+        "lakes/lake-geneva/lakes/geneva/depth.csv",
+    ]
+    capsys.readouterr()
+
+    # One record's deletion stays inside its own prefix/<key>/.
+    (tmp_path / "lakes/como/depth.csv").unlink()
+    write(tmp_path / "lakes/como/area.csv", b"como area")
+    s3.mark()
+    assert main([*args, "--records", "lake-como", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["uploaded"], document["deleted"]) == (1, 1)
+    assert all(r.key.startswith("lakes/lake-como/") for r in s3.log if r.key)
+    assert sorted(s3.keys(bucket)) == [
+        "lakes/lake-como/LICENSE.txt",
+        "lakes/lake-como/lakes/como/area.csv",
+        "lakes/lake-geneva/LICENSE.txt",
+        "lakes/lake-geneva/lakes/geneva/depth.csv",
+    ]

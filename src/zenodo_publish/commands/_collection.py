@@ -66,12 +66,31 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
         shard=shard,
     )
     result = run_collection(collection, request, reporter=StreamReporter())
+    mirrors = None
+    if first.mirrors and mode in ("plan", "sync", "publish") and not args.no_mirrors:
+        # SPEC §10: each record that went through is mirrored under prefix/<key>/.
+        from zenodo_publish.mirror.run import mirror_records
+
+        by_key = {record.key: record.manifest for record in collection.records}
+        mirrors = mirror_records(
+            [(o.key, by_key[o.key]) for o in result.outcomes if o.ok],
+            dry_run=mode == "plan" or request.dry_run,
+            parallel=args.parallel,
+            reporter=StreamReporter(),
+        )
     if args.json:
-        json.dump(as_json(result), sys.stdout, indent=2, sort_keys=True)
+        document = as_json(result)
+        if mirrors is not None:
+            document["mirrors"] = mirrors.as_json()
+        json.dump(document, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
     else:
         print(render_text(result))
+        if mirrors is not None:
+            print("\n".join(mirrors.lines()))
     if result.failed:
         reasons = [(o.key, o.error or "") for o in result.outcomes if not o.ok]
         raise RecordsFailed(reasons, total=len(result.outcomes))
+    if mirrors is not None:
+        mirrors.raise_for_failure()
     return 0

@@ -230,3 +230,38 @@ def mirror_manifest(
             reporter=reporter,
             store_factory=store_factory,
         )
+
+
+def mirror_records(
+    records: Sequence[tuple[str, Manifest]],
+    *,
+    dry_run: bool = False,
+    parallel: int = 4,
+    reporter: Reporter | None = None,
+) -> MirrorResult:
+    """A collection's records (SPEC §9, §10): each record's files under ``prefix/<key>/`` of
+    every mirror, one client per target for the whole run. ``delete: true`` deletes inside
+    ``prefix/<key>/`` only, so one record never touches another's objects."""
+    stores: dict[MirrorTarget, S3Store] = {}
+
+    def shared(target: MirrorTarget, count: int) -> S3Store:
+        if target not in stores:
+            stores[target] = _open_store(target, count)
+        return stores[target]
+
+    outcomes: list[TargetOutcome] = []
+    for key, manifest in records:
+        with tempfile.TemporaryDirectory(prefix="zenodo-publish-mirror-") as build_dir:
+            local = resolve_files(manifest, build_dir=Path(build_dir))
+            result = run_mirrors(
+                manifest.mirrors,
+                local,
+                manifest.files,
+                record_key=key,
+                dry_run=dry_run,
+                parallel=parallel,
+                reporter=reporter,
+                store_factory=shared,
+            )
+        outcomes.extend(result.outcomes)
+    return MirrorResult(tuple(outcomes), dry_run=dry_run)
