@@ -41,9 +41,7 @@ else:
         "test_errors_only_in_create_and_update_answers": "§3.9",
         "test_edit_and_reserve_doi_answers_carry_no_errors": "§3.9",
         "test_zenodo_licences_accepted_and_spdx_deprecated_ids_refused": "§3.7 licences",
-        "test_languages_are_inveniordm_fixture": "§3.7 languages",
         "test_files_disabled_is_kept_enabled_with_an_error": "§3.11",
-        "test_content_sent_to_a_committed_key_fails_with_200_and_drops_the_entry": "§3.2",
     }
 
     @pytest.fixture(params=["emulator", "inveniordm"])

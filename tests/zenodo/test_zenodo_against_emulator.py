@@ -131,3 +131,32 @@ def test_a_publish_that_went_through_but_answered_504(
     assert len(_requests_since(emulator, mark)) == 1  # never repeated
     record = rdm.read_record(draft.id)
     assert record is not None and record.is_published
+
+
+def test_rdm_content_answered_200_with_errors_is_a_failed_upload_and_is_resent(
+    emulator: EmulatorHandle, session: ZenodoSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inveniordm-real.md §3.2: InvenioRDM answers a failed transfer with 200, ``errors`` in the
+    body, and deletes the entry. Taking that 200 for success made the commit 404 ("content 200,
+    then commit 404"); the client now initialises the key again and resends the content."""
+    from zenodo_publish.emulator import file_service
+
+    real = file_service.FileService.set_content
+    failures = {"left": 1}
+
+    def failing_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise file_service.TransferFailed("the body broke off")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(file_service.FileService, "set_content", failing_once)
+    backend = RDMBackend(session)
+    draft = backend.create_draft(RDM_BODY)
+    start = emulator.control.log_page(0)[1]
+    (stored,) = backend.upload_files(draft.id, [spec("a.csv", A)])
+    assert stored.status == "completed" and stored.md5 == hashlib.md5(A).hexdigest()
+    calls = _requests_since(emulator, start)
+    assert [c.split(" ", 1)[0] for c in calls] == ["POST", "PUT", "POST", "PUT", "POST"], calls
+    again = backend.read_draft(draft.id)
+    assert again is not None and again.files["a.csv"].status == "completed"

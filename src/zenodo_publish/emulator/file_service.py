@@ -26,6 +26,11 @@ LOCKED = "Bucket is locked for modifications."
 TOO_MANY = "Uploading selected files will result in exceeding the max amount per record."
 
 
+class TransferFailed(Exception):
+    """A content upload that InvenioRDM counts as a failed transfer (content for a committed
+    key); like a broken-off body, it deletes the entry and is answered 200 with ``errors``."""
+
+
 class FileService:
     def __init__(self, service: Service) -> None:
         self.service = service
@@ -142,7 +147,7 @@ class FileService:
             record, draft = self.writable(user, record_id)
             entry = self.entry(draft, key)
             if entry.status == "completed":
-                raise ApiError(400, f'File with key "{key}" is already committed.')
+                raise TransferFailed(f'File with key "{key}" is already committed.')
             remaining = self._limits(draft, entry, content_length)
         temp, size, md5 = self._receive(stream, remaining, content_length)
         with self.store.lock:
@@ -175,6 +180,15 @@ class FileService:
             entry.updated = self.service.now()
             self.service.touch(record, draft)
             return record, entry
+
+    def drop_failed(self, user: User | None, record_id: str, key: str) -> FileEntry | None:
+        """What InvenioRDM does after a failed transfer: delete the file entry."""
+        with self.store.lock:
+            record, draft = self.writable(user, record_id)
+            entry = draft.bucket.entries.get(key)
+            if entry is not None:
+                self._remove(record, draft, entry)
+            return entry
 
     def delete(self, user: User | None, record_id: str, key: str) -> None:
         with self.store.lock:

@@ -9,6 +9,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from zenodo_publish.emulator import communities, search
+from zenodo_publish.emulator.file_service import TransferFailed
 from zenodo_publish.emulator.serializers import file_item, files_list, search_envelope
 from zenodo_publish.emulator.state import ApiError, FileEntry, Record, Version, forbidden
 from zenodo_publish.emulator.vocabularies import VOCABULARIES
@@ -181,10 +182,21 @@ def put_content(call: Call, id: str, key: str) -> Response:
         record, entry = call.files.set_content(
             call.user, id, key, call.request.stream, call.request.content_length
         )
-    except ClientDisconnected:
-        raise ApiError(400, f'Transfer of File with key "{key}" failed.') from None
+    except (ClientDisconnected, TransferFailed):
+        return _transfer_failed(call, id, key)
     with call.service.store.lock:
         return json_response(file_item(call.ctx, record, _open_draft(record), entry, True))
+
+
+def _transfer_failed(call: Call, id: str, key: str) -> Response:
+    """InvenioRDM's answer to a failed transfer: the entry is deleted, and the answer is 200
+    with the file as it was and ``"errors": "File upload transfer failed."``."""
+    with call.service.store.lock:
+        record, draft = call.service.draft_of(call.user, id)
+        entry = draft.bucket.entries.get(key)
+        item = file_item(call.ctx, record, draft, entry, True) if entry is not None else {}
+    call.files.drop_failed(call.user, id, key)
+    return json_response({**item, "errors": "File upload transfer failed."})
 
 
 def _open_draft(record: Record) -> Version:

@@ -23,6 +23,7 @@ from zenodo_publish.manifest.sources.stepup import (
 )
 from zenodo_publish.manifest.sources.zenodo_json import read_zenodo_json
 from zenodo_publish.manifest.sources.zenodo_yaml import read_manifest_metadata
+from zenodo_publish.manifest.vocabularies import check_zenodo_license
 from zenodo_publish.metadata.legacy import legacy_problems
 from zenodo_publish.metadata.model import ResolvedMetadata
 from zenodo_publish.netaddr import is_loopback_host
@@ -177,6 +178,19 @@ def _metadata_sources(
     return sources, names
 
 
+def _zenodo_license_problems(resolved: ResolvedMetadata, loaded: LoadedYaml) -> list[Problem]:
+    """Zenodo refuses licence ids outside its own list (400 at the first save): say so now, at
+    the place the licence came from."""
+    license_id = resolved.metadata.license
+    issue = check_zenodo_license(license_id) if license_id else None
+    if issue is None:
+        return []
+    source = resolved.provenance.get("license", "zenodo.yaml")
+    if source == "zenodo.yaml":
+        return [loaded.problem(("metadata", "license"), issue.message, issue.hint)]
+    return [Problem(issue.message, source, json_path="$.license", hint=issue.hint)]
+
+
 def inspect_manifest(
     path: Path, *, repo_root: Path | None = None, check_files: bool = False
 ) -> tuple[Manifest | None, list[Problem]]:
@@ -235,6 +249,8 @@ def inspect_loaded(
             if index:
                 where = (*where, int(index.rstrip("]")))
             problems.append(loaded.problem(where, message, hint))
+    if resolved is not None and endpoint.name in ("sandbox", "production"):
+        problems.extend(_zenodo_license_problems(resolved, loaded))
     if check_files:
         problems.extend(select_files(files)[1])
     if problems or resolved is None:

@@ -19,6 +19,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from zenodo_publish.vocabularies import languages, languages_by_alpha2, zenodo_licenses
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -45,7 +47,7 @@ def vocabulary(name: str) -> tuple[str, ...]:
     if name == "licenses":
         return licenses()
     if name == "languages":
-        return tuple(_languages()["alpha3"])
+        return tuple(languages())
     return tuple(_vocabularies()[name])
 
 
@@ -58,13 +60,6 @@ def licenses() -> tuple[str, ...]:
 @cache
 def _license_set() -> frozenset[str]:
     return frozenset(licenses())
-
-
-@cache
-def _languages() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(_data_text("languages.json"))
-    loaded["alpha3_set"] = frozenset(loaded["alpha3"])
-    return loaded
 
 
 def did_you_mean(value: str, candidates: tuple[str, ...] | list[str], what: str) -> str:
@@ -113,15 +108,60 @@ def check_license(value: str) -> tuple[str, Issue | None]:
     )
 
 
+#: SPDX ids SPDX itself deprecated in favour of an exact equivalent (GPL-3.0 *is* GPL-3.0-only).
+#: CITATION.cff files carry them often; Zenodo knows only the new spelling.
+SPDX_DEPRECATED_EQUIVALENTS = {
+    **{
+        f"{family}-{version}": f"{family}-{version}-only"
+        for family, versions in (
+            ("gpl", ("1.0", "2.0", "3.0")),
+            ("lgpl", ("2.0", "2.1", "3.0")),
+            ("agpl", ("1.0", "3.0")),
+            ("gfdl", ("1.1", "1.2", "1.3")),
+        )
+        for version in versions
+    },
+    **{
+        f"{family}-{version}+": f"{family}-{version}-or-later"
+        for family, versions in (
+            ("gpl", ("1.0", "2.0", "3.0")),
+            ("lgpl", ("2.0", "2.1", "3.0")),
+            ("agpl", ("1.0", "3.0")),
+            ("gfdl", ("1.1", "1.2", "1.3")),
+        )
+        for version in versions
+    },
+}
+
+
+def check_zenodo_license(value: str) -> Issue | None:
+    """Zenodo (sandbox and production) accepts only its own 444 licence ids and answers any other
+    with 400 ``Invalid value ...`` at the first save; other InvenioRDM sites keep SPDX. ``value``
+    is already normalised by :func:`check_license`."""
+    known = zenodo_licenses()
+    if value in known:
+        return None
+    candidates = [c for c in known if c.startswith(value + "-")]
+    if candidates:
+        hint = "Zenodo spells it " + " or ".join(repr(c) for c in candidates[:3])
+    else:
+        hint = did_you_mean(value, list(known), "license").replace(
+            "use one of the license ids listed in `zenodo-publish schema`",
+            "use one of the licence ids Zenodo lists at https://zenodo.org/api/vocabularies/licenses",
+        )
+    return Issue(f"Zenodo does not know the license {value!r}", hint)
+
+
 def check_language(value: str) -> tuple[str, Issue | None]:
-    """ISO 639-3 ids; a two-letter ISO 639-1 id is mapped to its 639-3 equivalent."""
+    """InvenioRDM's languages fixture (ISO 639-3 ids, as Zenodo has them); a two-letter ISO
+    639-1 id is mapped to its 639-3 equivalent."""
     normalised = value.strip().lower()
-    table = _languages()
-    if len(normalised) == 2 and normalised in table["alpha2_to_alpha3"]:
-        return str(table["alpha2_to_alpha3"][normalised]), None
-    if normalised in table["alpha3_set"]:
+    by_alpha2 = languages_by_alpha2()
+    if len(normalised) == 2 and normalised in by_alpha2:
+        return by_alpha2[normalised], None
+    if normalised in languages():
         return normalised, None
-    candidates = table["alpha3"] if len(normalised) == 3 else list(table["alpha2_to_alpha3"])
+    candidates = list(languages()) if len(normalised) == 3 else list(by_alpha2)
     return normalised, Issue(
         f"unknown language {value!r}",
         "use an ISO 639-3 id such as 'eng' or an ISO 639-1 id such as 'en'; "

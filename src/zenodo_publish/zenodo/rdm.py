@@ -17,6 +17,8 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urljoin
 
+import requests
+
 from zenodo_publish.errors import (
     IntegrityError,
     PublishOutcomeUnknown,
@@ -341,13 +343,35 @@ class RDMBackend:
             raise UnexpectedResponseError(f"GET {path}: empty answer")
         return parse_file(data, f"GET {path}")
 
+    def _send_content(self, draft_id: str, key: str, path: str, opener: StreamOpener) -> None:
+        """PUT the content. InvenioRDM answers a failed transfer (the body broke off, an
+        OSError, content for a key already committed) with **200** and ``"errors"`` in the body,
+        and deletes the file entry: so such an answer is a failure, and the key is initialised
+        again before the content is resent, a bounded number of times."""
+        attempt = 0
+        while True:
+            # Content may be sent again until it is committed, so this PUT is idempotent.
+            response = self.session.request("PUT", path, idempotent=True, body=opener)
+            failure = transfer_failure(response)
+            if failure is None:
+                return
+            if attempt >= self.session.retry.max_retries:
+                raise TransportError(
+                    f"PUT {path}: Zenodo answered {response.status_code} but reports the "
+                    f"upload failed ({failure}) and dropped the file",
+                    hint="run again; files already uploaded are not sent again",
+                )
+            attempt += 1
+            log.warning("upload of %s failed on the server (%s); sending it again", key, failure)
+            self.session.backoff_sleep(attempt)
+            self._init(draft_id, [key])
+
     def _upload_one(
         self, draft_id: str, spec: UploadSpec, progress: ProgressCallback | None
     ) -> RemoteFile:
         opener = StreamOpener(spec, progress)
         path = f"/records/{draft_id}/draft/files/{_key(spec.key)}/content"
-        # Content may be sent again until it is committed, so this PUT is idempotent.
-        self.session.request("PUT", path, idempotent=True, body=opener)
+        self._send_content(draft_id, spec.key, path, opener)
         try:
             opener.check_sent()
         except IntegrityError:
@@ -380,6 +404,17 @@ class RDMBackend:
             return []
         self._init(draft_id, [f.key for f in files])
         return run_bounded(files, lambda spec: self._upload_one(draft_id, spec, progress), parallel)
+
+
+def transfer_failure(response: requests.Response) -> str | None:
+    """The ``errors`` of a 2xx content answer (a failed transfer), or None for a real success."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and body.get("errors"):
+        return str(body["errors"])
+    return None
 
 
 def _with_files(record: RemoteRecord, files: Mapping[str, RemoteFile]) -> RemoteRecord:

@@ -14,7 +14,12 @@ from typing import Any
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.loader import PathKey, load_yaml_file, source_file_problems
 from zenodo_publish.manifest.sources import Checker, SourceFields, markdown_to_html
-from zenodo_publish.manifest.vocabularies import check_edtf, check_license, check_orcid
+from zenodo_publish.manifest.vocabularies import (
+    SPDX_DEPRECATED_EQUIVALENTS,
+    check_edtf,
+    check_license,
+    check_orcid,
+)
 from zenodo_publish.metadata.model import Affiliation, Person
 
 LABEL = "CITATION.cff"
@@ -147,5 +152,8 @@ def _license(checker: Checker, out: SourceFields, value: Any) -> None:
         checker.fail(("license",), "the license must be an SPDX id", "e.g. license: MIT")
         return
     license_id, issue = check_license(value)
+    # GPL-3.0 and friends are deprecated SPDX spellings of GPL-3.0-only: same licence, and the
+    # only spelling Zenodo (and current SPDX lists) know.
+    license_id = SPDX_DEPRECATED_EQUIVALENTS.get(license_id, license_id)
     if checker.issue(("license",), issue):
         out.set("license", license_id, ("license",))
