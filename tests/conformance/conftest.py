@@ -40,7 +40,6 @@ else:
         "test_new_version_is_idempotent_and_gets_today_as_publication_date": "§3.8",
         "test_errors_only_in_create_and_update_answers": "§3.9",
         "test_edit_and_reserve_doi_answers_carry_no_errors": "§3.9",
-        "test_zenodo_licences_accepted_and_spdx_deprecated_ids_refused": "§3.7 licences",
         "test_files_disabled_is_kept_enabled_with_an_error": "§3.11",
     }
 

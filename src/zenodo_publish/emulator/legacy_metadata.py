@@ -16,7 +16,15 @@ from zenodo_publish.emulator.state import JSON, ApiError, Version, field_error
 
 VALIDATION = "A validation error occurred."
 EC_ROR = "00k4n6c32"
-FUNDER_DOI_TO_ROR = {"10.13039/501100000780": EC_ROR}
+#: Funder DOIs (the legacy grant ids' prefix) <-> funder ROR ids (RDM's funders vocabulary).
+FUNDER_DOI_TO_ROR = {
+    "10.13039/501100000780": EC_ROR,  # European Commission
+    "10.13039/100000001": "021nxhr62",  # U.S. National Science Foundation
+    "10.13039/100000002": "01cwqze88",  # U.S. National Institutes of Health
+}
+#: EC grant agreement numbers below this one are FP7's (H2020 started at 633053).
+FIRST_H2020_GRANT = 633_000
+ROR_TO_FUNDER_DOI = {ror: doi for doi, ror in FUNDER_DOI_TO_ROR.items()}
 CONTRIBUTOR_TYPES = {
     t.lower(): t
     for t in [
@@ -170,7 +178,12 @@ def _grants(value: Any) -> list[JSON]:
             raise _bad(f"metadata.grants.{n}", "Invalid grant.")
         funder, _sep, award = grant["id"].rpartition("::")
         ror = FUNDER_DOI_TO_ROR.get(funder, funder) if funder else EC_ROR
-        funding.append({"funder": {"id": ror}, "award": {"id": f"{ror}::{award}"}})
+        entry: JSON = {"id": f"{ror}::{award}", "number": award}
+        if ror == EC_ROR and award.isdigit() and int(award) < FIRST_H2020_GRANT:
+            # Zenodo's awards vocabulary knows each EC grant's programme; the legacy serializer
+            # reads FP7 grants back as the bare number.
+            entry["program"] = "FP7"
+        funding.append({"funder": {"id": ror}, "award": entry})
     return funding
 
 
@@ -264,7 +277,8 @@ def _dates(value: Any) -> list[JSON]:
         start, end = item.get("start"), item.get("end")
         if not start and not end:
             raise _bad("metadata.dates", "Invalid date provided.")
-        text = f"{start}/{end}" if start and end else str(start or end)
+        # start == end is stored as one date, as Zenodo's deserializer does.
+        text = f"{start}/{end}" if start and end and start != end else str(start or end)
         entry: JSON = {"date": text, "type": {"id": str(item.get("type", "other")).lower()}}
         if item.get("description"):
             entry["description"] = item["description"]
@@ -279,7 +293,9 @@ def _location(item: JSON) -> JSON:
     feature: JSON = {"place": item["place"]}
     if item.get("description"):
         feature["description"] = item["description"]
-    if item.get("lat") is not None and item.get("lon") is not None:
+    # Zenodo tests the coordinates for truth: a location at latitude or longitude 0 loses its
+    # geometry (inveniordm-real.md §3.6).
+    if item.get("lat") and item.get("lon"):
         feature["geometry"] = {"type": "Point", "coordinates": [item["lon"], item["lat"]]}
     return feature
 
@@ -315,7 +331,41 @@ def _person_out(person: JSON) -> JSON:
         out["affiliation"] = affiliations[0].get("name")
     for ident in po.get("identifiers") or []:
         if ident.get("scheme") in ("orcid", "gnd"):
-            out[ident["scheme"]] = ident["identifier"]
+            # Zenodo stores GND ids as "gnd:..." and strips the prefix on read-back.
+            out[ident["scheme"]] = str(ident["identifier"]).removeprefix("gnd:")
+    return out
+
+
+def _grant_out(funding: JSON) -> str | None:
+    """``<funder DOI>::<number>``, or the bare number for an FP7 grant (Zenodo's serializer)."""
+    award, funder = funding.get("award"), funding.get("funder")
+    if not isinstance(award, dict) or not isinstance(funder, dict):
+        return None
+    number = award.get("number") or str(award.get("id", "")).rpartition("::")[2]
+    if not number:
+        return None
+    if award.get("program") == "FP7":
+        return str(number)
+    funder_id = str(funder.get("id", ""))
+    return f"{ROR_TO_FUNDER_DOI.get(funder_id, funder_id)}::{number}"
+
+
+def _date_out(entry: JSON) -> JSON:
+    """Type id in lower case; start and end only for an interval (a single date shows none)."""
+    out: JSON = {"type": (entry.get("type") or {}).get("id")}
+    start, sep, end = str(entry.get("date", "")).partition("/")
+    if sep:
+        out["start"], out["end"] = start, end
+    if entry.get("description"):
+        out["description"] = entry["description"]
+    return out
+
+
+def _location_out(feature: JSON) -> JSON:
+    out: JSON = {k: feature[k] for k in ("place", "description") if feature.get(k)}
+    coordinates = (feature.get("geometry") or {}).get("coordinates")
+    if coordinates:
+        out["lon"], out["lat"] = coordinates[0], coordinates[1]
     return out
 
 
@@ -382,14 +432,27 @@ def rdm_to_legacy(version: Version, *, license_as_object: bool = False) -> JSON:
             out["notes" if kind == "notes" else "method"] = item.get("description")
     if md.get("languages"):
         out["language"] = md["languages"][0].get("id")
-    if md.get("funding"):
-        out["grants"] = [
-            {"id": f["award"]["id"]}
-            for f in md["funding"]
-            if isinstance(f.get("award"), dict) and f["award"].get("id")
-        ]
+    grants = [_grant_out(f) for f in md.get("funding") or []]
+    if any(grants):
+        out["grants"] = [{"id": grant} for grant in grants if grant]
+    if md.get("dates"):
+        out["dates"] = [_date_out(d) for d in md["dates"]]
+    if md.get("locations"):
+        out["locations"] = [_location_out(f) for f in md["locations"].get("features", [])]
+    # Imprint publisher does not exist in RDM: the legacy serializer shows the record's publisher.
+    if md.get("publisher"):
+        out["imprint_publisher"] = md["publisher"]
+    custom = {
+        k: v
+        for k, v in (version.custom_fields or {}).items()
+        if not k.startswith(("legacy:", "thesis:", "imprint:", "meeting:", "journal:", "part_of:"))
+    }
+    if custom:
+        out["custom"] = custom
     if version.legacy.get("communities"):
-        out["communities"] = [{"identifier": c} for c in version.legacy["communities"]]
+        # An unordered set on Zenodo (the draft's and the record's communities together).
+        slugs = sorted(set(version.legacy["communities"]))
+        out["communities"] = [{"identifier": c} for c in slugs]
     doi = version.pids.get("doi")
     if doi:
         out["doi"] = doi["identifier"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from zenodo_publish.metadata.model import Metadata, Person
 from zenodo_publish.metadata.rdm import embargo_active, normalise_html, prune
+from zenodo_publish.vocabularies import legacy_to_rdm
 
 #: Lower-case relation ids -> the DataCite spelling the legacy API takes.
 RELATIONS = {
@@ -84,8 +85,11 @@ ROLES = {
     ]
 }
 
-#: Legacy license ids Zenodo echoes back -> the RDM vocabulary ids they stand for.
+#: Legacy license ids -> the RDM vocabulary ids they stand for: Zenodo's own legacy map (which
+#: is also how it reads licences back, through the inverse: ``bsd-2-clause`` comes back as
+#: ``bsd-2-clause-netbsd``), plus spellings people copy from old .zenodo.json files.
 LEGACY_LICENSE_IDS = {
+    **{legacy.lower(): rdm for legacy, rdm in legacy_to_rdm().items()},
     "cc-zero": "cc0-1.0",
     "mit-license": "mit",
     "apache2.0": "apache-2.0",
@@ -275,10 +279,56 @@ def _license_id(value: Any) -> Any:
     return value
 
 
+def _grant_number(grant: Any) -> Any:
+    """Zenodo reads grants back as ``<funder DOI>::<number>``, or the bare number for FP7."""
+    value = grant.get("id") if isinstance(grant, dict) else grant
+    return value.rpartition("::")[2] if isinstance(value, str) else value
+
+
+def _norm_date(entry: Any) -> Any:
+    """What the legacy serializer shows of a date: the type id in lower case, start and end
+    only for an interval (start == end is stored as one date, and one date shows neither)."""
+    if not isinstance(entry, dict):
+        return entry
+    start, end = entry.get("start"), entry.get("end")
+    result = {"type": str(entry.get("type", "")).lower(), "description": entry.get("description")}
+    if start and end and start != end:
+        result.update(start=start, end=end)
+    return result
+
+
+def _norm_location(entry: Any) -> Any:
+    """A location at latitude or longitude 0 loses its geometry on Zenodo."""
+    if not isinstance(entry, dict):
+        return entry
+    result = dict(entry)
+    if not (result.get("lat") and result.get("lon")):
+        result.pop("lat", None)
+        result.pop("lon", None)
+    return result
+
+
+def _normalise_legacy_sets(result: dict[str, Any]) -> None:
+    """Fields Zenodo reads back reshaped or unordered (inveniordm-real.md §3.4-3.6)."""
+    communities = result.get("communities")
+    if isinstance(communities, list):
+        slugs = {c.get("identifier") if isinstance(c, dict) else c for c in communities}
+        result["communities"] = sorted(str(s) for s in slugs)
+    grants = result.get("grants")
+    if isinstance(grants, list):
+        result["grants"] = sorted(str(_grant_number(g)) for g in grants)
+    if isinstance(result.get("dates"), list):
+        result["dates"] = [_norm_date(d) for d in result["dates"]]
+    if isinstance(result.get("locations"), list):
+        result["locations"] = [_norm_location(loc) for loc in result["locations"]]
+
+
 def _norm_legacy_person(entry: Any, *, with_role: bool) -> Any:
     if not isinstance(entry, dict):
         return entry
     result = {k: entry.get(k) for k in ("name", "affiliation", "orcid", "gnd")}
+    if isinstance(result["gnd"], str):
+        result["gnd"] = result["gnd"].removeprefix("gnd:")
     if with_role:
         result["type"] = entry.get("type")
     return result
@@ -295,11 +345,17 @@ def normalise_legacy(metadata: dict[str, Any]) -> dict[str, Any]:
         result["access_right"] = "restricted"
     if result.get("publication_type") == "thesis":
         result["publication_type"] = "dissertation"
+    # One resource type id: Zenodo reads ``software-computationalnotebook`` back as ``software``
+    # plus ``software_type``, and publication/image types come as two fields anyway.
     upload_type = result.get("upload_type")
-    for head, key in _SPLIT_TYPES.items():
-        if upload_type != head:
-            result.pop(key, None)
+    subtype = result.get(f"{upload_type}_type") if isinstance(upload_type, str) else None
+    if subtype:
+        result["upload_type"] = f"{upload_type}-{subtype}"
+    for key in [k for k in result if k.endswith("_type") and k != "upload_type"]:
+        if key.removesuffix("_type").isalpha():
+            result.pop(key)
     result.setdefault("imprint_publisher", "Zenodo")
+    _normalise_legacy_sets(result)
     for key, with_role in (("creators", False), ("contributors", True)):
         if isinstance(result.get(key), list):
             result[key] = [_norm_legacy_person(p, with_role=with_role) for p in result[key]]
