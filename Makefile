@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The demo needs the package and its runtime dependencies only (no test tools, no linters).
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 
 .PHONY: test lint lint-action unit demo bench test-container test-conformance clean
 
@@ -10,7 +12,13 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
 
 ## test: lint, type-check and run every test (what CI runs)
 test: lint unit
@@ -47,7 +55,7 @@ test-conformance:
 		-W ignore::DeprecationWarning -W ignore::FutureWarning tests/conformance
 
 ## demo: an example repository taken through validate -> plan -> sync -> publish
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/python examples/demo.py
 
 ## bench: request economy, peak memory, upload and md5 speed, parallel uploads under latency
