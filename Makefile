@@ -24,8 +24,8 @@ $(RUNTIME_STAMP): pyproject.toml
 test: lint unit
 
 lint: $(STAMP) lint-action
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 
 unit: $(STAMP)
@@ -37,6 +37,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml examples/workflows/*.yml)
 lint-action: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/actionlint $(WORKFLOWS)
 	$(BIN)/hadolint Dockerfile
 
