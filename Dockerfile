@@ -1,6 +1,12 @@
-# The Zenodo Publish action. GitHub builds this on every run with the default base; locally
+# The Zenodo Publish action. On main, GitHub builds this on every run with the default base;
+# release tags run the image the release workflow built from it (by digest). Locally
 # `scripts/container.sh build` passes a base made with debootstrap (no registry here).
-ARG BASE_IMAGE=python:3.12-slim
+#
+# The default base is python:3.12-slim pinned by digest, in a stage of its own: Dependabot
+# updates digests in FROM lines but does not evaluate ARG defaults. A build with another
+# BASE_IMAGE never uses (nor pulls) the pinned stage.
+ARG BASE_IMAGE=pinned-base
+FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea AS pinned-base
 FROM ${BASE_IMAGE}
 
 # git for the record-file commit. The local Debian base already has it; python:slim does not.

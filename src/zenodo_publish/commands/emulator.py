@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 from types import FrameType
 
 from zenodo_publish.emulator.config import PRODUCTION, SANDBOX, EmulatorConfig
@@ -46,14 +49,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="disable rate limiting")
     parser.add_argument("--access-log", action="store_true", help="log requests on stderr")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a new throw-away CA; clients trust it with REQUESTS_CA_BUNDLE",
+    )
+    parser.add_argument(
+        "--tls-dir",
+        help="where --tls writes ca.pem, server.pem, server-key.pem (a temporary directory, "
+        "removed at exit, by default)",
+    )
+    parser.add_argument(
+        "--tls-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name or address the certificate covers (repeatable); the --host "
+        "address, 127.0.0.1 and localhost always are",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    # The web server's modules load here, not when the CLI lists its commands (every command
-    # would pay for them at start-up).
-    from zenodo_publish.emulator.server import EmulatorServer
-    from zenodo_publish.emulator.testing import READY_PREFIX
-
     settings: dict[str, object] = {"flavour": args.flavour, "data_dir": args.data_dir}
     for name in ("max_files", "quota_bytes", "max_file_bytes"):
         if getattr(args, name) is not None:
@@ -66,6 +82,31 @@ def run(args: argparse.Namespace) -> int:
         config = EmulatorConfig(**settings)  # type: ignore[arg-type]
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if not args.tls and (args.tls_dir or args.tls_name):
+        raise UsageError("--tls-dir and --tls-name need --tls")
+    tls_dir = Path(args.tls_dir) if args.tls_dir else None
+    own_tls_dir = args.tls and tls_dir is None
+    if own_tls_dir:
+        tls_dir = Path(tempfile.mkdtemp(prefix="zenodo-emulator-tls-"))
+    try:
+        return _serve(args, config, tls_dir)
+    finally:
+        if own_tls_dir and tls_dir is not None:
+            shutil.rmtree(tls_dir, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace, config: EmulatorConfig, tls_dir: Path | None) -> int:
+    # The web server's modules load here, not when the CLI lists its commands (every command
+    # would pay for them at start-up).
+    from zenodo_publish.emulator.server import EmulatorServer
+    from zenodo_publish.emulator.testing import READY_PREFIX
+    from zenodo_publish.emulator.tls import certificate_names, make_tls_files, server_context
+
+    tls = (
+        make_tls_files(tls_dir, certificate_names(args.host, args.tls_name))
+        if tls_dir is not None
+        else None
+    )
     try:
         server = EmulatorServer(
             config,
@@ -73,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             default_token=args.token,
             access_log=args.access_log,
+            ssl_context=server_context(tls) if tls is not None else None,
         )
     except OSError as error:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error}") from None
@@ -81,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"token: {server.token}")
     print(f"flavour: {config.flavour} (DOI prefix {config.doi_prefix})")
     print(f"control: {server.base_url}/_emulator/ (more users: POST /_emulator/users)")
+    if tls is not None:
+        print(f"tls CA certificate: {tls.ca_cert} (clients: REQUESTS_CA_BUNDLE={tls.ca_cert})")
+        print(f"tls server certificate: {tls.server_cert} (for {', '.join(tls.names)})")
+        print(f"tls server key: {tls.server_key}")
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from typing import Any
 
@@ -29,16 +30,18 @@ class EmulatorServer:
         port: int = 0,
         default_token: str | None = None,
         access_log: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.app = EmulatorApp(config, default_token=default_token)
         handler = WSGIRequestHandler if access_log else QuietHandler
         self.server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=handler
+            host, port, self.app, threaded=True, request_handler=handler, ssl_context=ssl_context
         )
         self.host = host
         self.port = int(self.server.socket.getsockname()[1])
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        self.app.base_url = f"http://{shown}:{self.port}"
+        scheme = "https" if ssl_context is not None else "http"
+        self.app.base_url = f"{scheme}://{shown}:{self.port}"
         self._thread: threading.Thread | None = None
 
     @property

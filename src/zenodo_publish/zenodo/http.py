@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -33,7 +34,7 @@ import requests.auth
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from zenodo_publish import __version__
-from zenodo_publish.errors import TransportError, UnexpectedResponseError
+from zenodo_publish.errors import TransportError, UnexpectedResponseError, UsageError
 from zenodo_publish.netaddr import is_loopback_host
 from zenodo_publish.redact import redact, register_secret
 from zenodo_publish.zenodo.errormap import error_for_response, safe_url
@@ -51,6 +52,32 @@ ENDPOINTS: Mapping[str, str] = {
 }
 
 _RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+#: Where a private CA's certificate is named, in requests' order of precedence.
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_CA_HINT = (
+    "if the server's certificate comes from a private certificate authority (an internal "
+    "InvenioRDM, the emulator's --tls), set REQUESTS_CA_BUNDLE to that CA's certificate "
+    "(a PEM file)"
+)
+
+
+def ca_bundle_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
+    """The CA bundle named by ``REQUESTS_CA_BUNDLE`` (or ``CURL_CA_BUNDLE``), checked to exist.
+
+    Read here, not left to requests: requests only looks at the environment when it may also
+    take proxies from it, which the session does not allow for loopback endpoints."""
+    environ = os.environ if environ is None else environ
+    for name in CA_BUNDLE_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value:
+            if not Path(value).exists():
+                raise UsageError(
+                    f"{name} names {value}, which does not exist",
+                    hint="point it at the PEM file of the certificate authority to trust, or "
+                    "unset it to use the default trust store",
+                )
+            return value
+    return None
 
 
 class Body(Protocol):
@@ -135,6 +162,9 @@ class ZenodoSession:
         # a proxy), except for a loopback endpoint such as the emulator. The pass-through auth
         # keeps requests from consulting ~/.netrc, whose entry would replace the bearer token.
         self.http.trust_env = not is_loopback_host(urlsplit(self.base_url).hostname or "")
+        ca_bundle = ca_bundle_from_environment()
+        if ca_bundle is not None:
+            self.http.verify = ca_bundle
         self.http.auth = _HeaderAuthOnly()
         self.http.headers["User-Agent"] = user_agent()
         if token:
@@ -216,6 +246,12 @@ class ZenodoSession:
                     timeout=timeout,
                     allow_redirects=allow_redirects,
                 )
+            except requests.exceptions.SSLError as exc:
+                # A certificate that fails verification will fail again: no retry.
+                raise TransportError(
+                    redact(f"{method} {safe_url(url)} failed: {_describe_tls(exc)}"),
+                    hint=_CA_HINT,
+                ) from None
             except requests.RequestException as exc:
                 reason = _describe_transport(exc)
                 safe = idempotent or _never_sent(exc)
@@ -382,6 +418,19 @@ def _retry_after_seconds(response: requests.Response, now: float) -> float | Non
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - now)
+
+
+def _describe_tls(exc: requests.exceptions.SSLError) -> str:
+    """The TLS failure in a few words; requests' own text repeats the whole URL."""
+    text = str(exc)
+    for marker in ("certificate verify failed: ", "SSL: "):
+        if marker in text:
+            detail = text.split(marker, 1)[1].split("(_ssl", 1)[0].split("')", 1)[0]
+            detail = detail.rstrip(" ()'\"")
+            if marker.startswith("certificate"):
+                return f"TLS certificate verification failed: {detail}"
+            return f"TLS handshake failed: {detail}"
+    return "TLS handshake failed"
 
 
 def _describe_transport(exc: requests.RequestException) -> str:
