@@ -20,6 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port, 0 picks a free one (0)")
     parser.add_argument(
+        "--public-host",
+        help="host name or address clients reach the emulator at, used in the links it "
+        "returns and covered by the --tls certificate (the --host address by default)",
+    )
+    parser.add_argument(
         "--data-dir",
         help="where file bodies are stored (a temporary directory, removed at exit, by default)",
     )
@@ -103,7 +108,10 @@ def _serve(args: argparse.Namespace, config: EmulatorConfig, tls_dir: Path | Non
     from zenodo_publish.emulator.tls import certificate_names, make_tls_files, server_context
 
     tls = (
-        make_tls_files(tls_dir, certificate_names(args.host, args.tls_name))
+        make_tls_files(
+            tls_dir,
+            certificate_names(args.host, [*filter(None, [args.public_host]), *args.tls_name]),
+        )
         if tls_dir is not None
         else None
     )
@@ -115,6 +123,7 @@ def _serve(args: argparse.Namespace, config: EmulatorConfig, tls_dir: Path | Non
             default_token=args.token,
             access_log=args.access_log,
             ssl_context=server_context(tls) if tls is not None else None,
+            public_host=args.public_host,
         )
     except OSError as error:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error}") from None

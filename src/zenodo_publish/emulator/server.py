@@ -31,6 +31,7 @@ class EmulatorServer:
         default_token: str | None = None,
         access_log: bool = False,
         ssl_context: ssl.SSLContext | None = None,
+        public_host: str | None = None,
     ) -> None:
         self.app = EmulatorApp(config, default_token=default_token)
         handler = WSGIRequestHandler if access_log else QuietHandler
@@ -39,7 +40,9 @@ class EmulatorServer:
         )
         self.host = host
         self.port = int(self.server.socket.getsockname()[1])
-        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        # The host in links: what clients connect to (behind a port forward, a container
+        # network's gateway, ...), else the bound address.
+        shown = public_host or ("127.0.0.1" if host in ("0.0.0.0", "") else host)
         scheme = "https" if ssl_context is not None else "http"
         self.app.base_url = f"{scheme}://{shown}:{self.port}"
         self._thread: threading.Thread | None = None
