@@ -8,6 +8,7 @@
 #                                       local base image localhost/zp-base (debootstrap, once)
 #   scripts/container.sh build [TAG]    build the action image from ./Dockerfile on that base
 #   scripts/container.sh run ARGS...    podman run --pull=never --rm --network=host ARGS...
+#                                       (ZP_NETWORK=slirp4netns:... for a network of its own)
 #   scripts/container.sh env            print the exports that point podman at our state
 #
 # All state lives under $ZP_CONTAINER_DIR (default: <repo>/.container, git-ignored). The
@@ -116,7 +117,7 @@ cmd_build() {
 
 cmd_run() {
     write_config
-    exec podman run --pull=never --rm --network=host "$@"
+    exec podman run --pull=never --rm --network="${ZP_NETWORK:-host}" "$@"
 }
 
 case ${1:-} in
@@ -129,7 +130,7 @@ env)
         "$CONTAINERS_CONF" "$CONTAINERS_STORAGE_CONF"
     ;;
 *)
-    sed -n '2,14p' "$0" >&2
+    sed -n '2,15p' "$0" >&2
     exit 2
     ;;
 esac

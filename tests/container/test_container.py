@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 import yaml
 
-from zenodo_publish.emulator.testing import EmulatorHandle
+from zenodo_publish.emulator.testing import EmulatorHandle, spawned_emulator
 from zenodo_publish.github.outputs import parse_output_file
 
 pytestmark = [
@@ -131,6 +131,8 @@ class Job:
         event: str = "push",
         ref: str = "refs/heads/main",
         payload: dict[str, Any] | None = None,
+        env_extra: Mapping[str, str] | None = None,
+        network: str = "host",
     ) -> ActionRun:
         self.runs += 1
         fc = self.tmp / "file_commands"
@@ -169,6 +171,8 @@ class Job:
             "RUNNER_OS": "Linux",
             **{f"INPUT_{name.upper()}": value for name, value in _action_defaults().items()},
             **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
+            # A step's `env:` reaches a container action's environment as well.
+            **(env_extra or {}),
         }
         # docker does not forward the host's proxy variables; podman would by default.
         args = ["run", "--http-proxy=false", "--workdir", "/github/workspace"]
@@ -185,7 +189,12 @@ class Job:
         ]  # fmt: skip
         # The timeout only keeps a hung container from hanging the suite; no assertion uses it.
         done = subprocess.run(
-            [str(SCRIPT), *args], capture_output=True, text=True, check=False, timeout=300
+            [str(SCRIPT), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+            env={**os.environ, "ZP_NETWORK": network},
         )
         output_file = (fc / output_name).read_text(encoding="utf-8")
         return ActionRun(
@@ -404,3 +413,59 @@ def test_the_package_is_imported_from_the_image_not_the_workspace(image: str, jo
     (job.workspace / "yaml" / "__init__.py").write_text("raise SystemExit('shadowed!')\n")
     run = job.run(image, {"mode": "validate"})
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+#: slirp4netns gives the container a network namespace of its own, like Docker's bridge: its
+#: 127.0.0.1 is itself, and the host's loopback is reachable as 10.0.2.2 (a non-loopback
+#: address for the action), as the runner host is reachable at the bridge's gateway on GitHub.
+HOST_FROM_CONTAINER = "10.0.2.2"
+OWN_NETWORK = "slirp4netns:allow_host_loopback=true"
+
+
+@pytest.fixture
+def tls_emulator(job: Job) -> Iterator[tuple[EmulatorHandle, str]]:
+    """CI's self-test set-up: the emulator over https with a throw-away CA kept in the
+    workspace; yields the handle and the CA's path inside the container."""
+    tls_dir = job.workspace / ".emulator-tls"
+    args = ("--public-host", HOST_FROM_CONTAINER, "--token", "emulator-token-0123")
+    with spawned_emulator(*args, "--tls", "--tls-dir", str(tls_dir)) as handle:
+        _chown_tree(tls_dir, RUNNER_UID, RUNNER_GID)
+        yield handle, "/github/workspace/.emulator-tls/ca.pem"
+
+
+def test_ci_self_test_over_https_on_a_network_of_its_own(
+    image: str, job: Job, tls_emulator: tuple[EmulatorHandle, str]
+) -> None:
+    """.github/workflows/ci.yml's self-test job: validate, then sync a draft through the real
+    container against the emulator over https at a non-loopback address, with --token; the
+    plain-http rule is not relaxed for it."""
+    handle, ca_in_container = tls_emulator
+    endpoint = handle.api_url
+    assert endpoint.startswith(f"https://{HOST_FROM_CONTAINER}:")
+
+    validate = job.run(image, {"mode": "validate"}, network=OWN_NETWORK)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+
+    inputs = {"mode": "sync", "endpoint": endpoint, "zenodo_token": handle.token,
+              "commit": "false"}  # fmt: skip
+    sync = job.run(
+        image, inputs, env_extra={"REQUESTS_CA_BUNDLE": ca_in_container}, network=OWN_NETWORK
+    )
+    assert sync.returncode == 0, sync.stdout + sync.stderr
+    assert sync.outputs["record_id"]
+    assert sync.outputs["state"] == "draft"
+    assert sync.outputs["files_uploaded"] == "1"
+    assert sync.outputs["committed"] == "false"
+    assert_token_nowhere(job, sync, handle.token)
+
+    # Without the CA the certificate is refused, with a message that says what to do.
+    untrusted = job.run(image, inputs, network=OWN_NETWORK)
+    assert untrusted.returncode == 3, untrusted.stdout + untrusted.stderr
+    assert "TLS certificate verification failed" in untrusted.log
+    assert "REQUESTS_CA_BUNDLE" in untrusted.log
+
+    # And plain http to that address stays refused: no exception was made for the test.
+    plain = dict(inputs, endpoint=endpoint.replace("https://", "http://"))
+    refused = job.run(image, plain, network=OWN_NETWORK)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.outputs.get("record_id", "") == ""
