@@ -1,3 +1,3 @@
 """zenodo-publish: keep a Zenodo record in step with a git repository."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
