@@ -22,7 +22,8 @@ def test_stream_reports_progress_in_steps_and_at_the_end(make_spec: Any) -> None
     while stream.read(1024 * 1024):
         pass
     stream.check_sent()
-    assert seen == [PROGRESS_STEP, 2 * PROGRESS_STEP, len(data)]
+    # 0 first: the start of the attempt, the reporter's baseline for rate and time left.
+    assert seen == [0, PROGRESS_STEP, 2 * PROGRESS_STEP, len(data)]
 
 
 def test_stream_notices_a_file_that_shrank(make_spec: Any) -> None:

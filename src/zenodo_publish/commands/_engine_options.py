@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zenodo_publish.commands._collection import add_selection_arguments, run_collection_command
-from zenodo_publish.commands._manifest_options import add_manifest_arguments, human_size
+from zenodo_publish.commands._manifest_options import add_manifest_arguments
 from zenodo_publish.errors import UsageError
+from zenodo_publish.humanize import human_size
 from zenodo_publish.redact import register_secret
 from zenodo_publish.sync.result import RunResult
 

@@ -15,12 +15,3 @@ def add_manifest_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="the repository the manifest's paths are relative to (default: the manifest's folder)",
     )
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"

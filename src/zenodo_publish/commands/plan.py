@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zenodo_publish.commands._engine_options import add_engine_arguments, run_engine
-from zenodo_publish.commands._manifest_options import human_size
+from zenodo_publish.humanize import human_size
 from zenodo_publish.manifest import LocalState, Manifest, load_manifest, resolve_files
 from zenodo_publish.metadata import METADATA_FIELDS, to_legacy_payload, to_rdm_payload
 

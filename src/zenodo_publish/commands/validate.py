@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 
-from zenodo_publish.commands._manifest_options import add_manifest_arguments, human_size
+from zenodo_publish.commands._manifest_options import add_manifest_arguments
 from zenodo_publish.errors import ManifestError
+from zenodo_publish.humanize import human_size, plural
 from zenodo_publish.manifest import inspect_manifest, select_files
 from zenodo_publish.manifest.files import SelectedArchive, SelectedFile
 
@@ -45,11 +46,11 @@ def run(args: argparse.Namespace) -> int:
     archives = [item for item in selected if isinstance(item, SelectedArchive)]
     md = manifest.metadata.metadata
     total = human_size(sum(f.size for f in files))
-    what = f"{len(files)} file{'s' if len(files) != 1 else ''} ({total})"
+    what = f"{plural(len(files), 'file')} ({total})"
     if archives:
-        what += f" + {len(archives)} archive{'s' if len(archives) != 1 else ''}"
+        what += f" + {plural(len(archives), 'archive')}"
     print(f"{manifest.display_name} is valid")
-    print(f"  record:   {md.title!r} ({md.resource_type}), {len(md.creators)} creator(s)")
+    print(f"  record:   {md.title!r} ({md.resource_type}), {plural(len(md.creators), 'creator')}")
     print(f"  files:    {what}")
     print(f"  endpoint: {manifest.endpoint.name} ({manifest.endpoint.api_url}), api {manifest.api}")
     print(

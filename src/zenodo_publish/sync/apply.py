@@ -22,6 +22,7 @@ from zenodo_publish.errors import (
     TransportError,
     ValidationRejected,
 )
+from zenodo_publish.humanize import human_size
 from zenodo_publish.sync.plan import FileOp, ForceUpload, Located, Plan, WantedFile, plan_files
 from zenodo_publish.sync.report import Reporter
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord, UploadSpec
@@ -160,7 +161,7 @@ class Applier:
         ]
         if uploads:
             for spec in uploads:
-                self._reporter.info(f"   upload {spec.key} ({spec.size} bytes)")
+                self._reporter.info(f"   upload {spec.key} ({human_size(spec.size)})")
             backend.upload_files(
                 draft.id, uploads, parallel=self._parallel, progress=self._reporter.progress
             )

@@ -18,6 +18,7 @@ from zenodo_publish.citation import citation_settings, write_citation
 from zenodo_publish.citation.flow import concept_doi_of
 from zenodo_publish.communities import CommunityPlan, apply_communities, plan_communities
 from zenodo_publish.errors import UsageError, ZenodoPublishError
+from zenodo_publish.humanize import human_size, plural
 from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
 from zenodo_publish.manifest import resolve_files as resolve_local_files
 from zenodo_publish.manifest.source_archive import add_source_archives
@@ -95,7 +96,8 @@ def run(
                 build_dir=Path(build_dir),
             )
             report.info(
-                f"{len(local.files)} files, {sum(f.size for f in local.files)} bytes; "
+                f"{plural(len(local.files), 'file')}, "
+                f"{human_size(sum(f.size for f in local.files))}; "
                 f"endpoint {endpoint.api_url} ({api} API)"
             )
             return _Run(request, manifest, endpoint, api, local, report, backend_factory).go()

@@ -37,11 +37,16 @@ class UploadStream:
         self._progress = progress
         self.sent = 0
         self._reported = 0
+        self._announced = False
 
     def __len__(self) -> int:
         return self.spec.size
 
     def read(self, size: int = -1) -> bytes:
+        if not self._announced and self._progress is not None:
+            # The start of this attempt: the reporter's baseline for the rate and time left.
+            self._announced = True
+            self._progress(self.spec.key, 0, self.spec.size)
         chunk = self._file.read(size)
         if chunk:
             self.sent += len(chunk)
