@@ -199,7 +199,7 @@ def test_workflow_dispatch_with_inputs(runner: Runner) -> None:
     assert (request.mode, request.dry_run) == ("plan", True)
     assert runner.outputs()["committed"] == "false"
     assert runner.repo.remote_log() == ["Initial commit"]
-    assert "mode \\`plan\\` from the dispatch" in runner.summary()
+    assert "mode `plan` from the dispatch" in runner.summary()
 
 
 def test_fork_pull_request_without_a_token_validates_only_with_a_notice(runner: Runner) -> None:

@@ -197,11 +197,11 @@ def test_summary_has_the_links_state_and_file_table() -> None:
     assert "(<https://doi.org/10.5072/zenodo.123>)" in text
     assert "(<https://doi.org/10.5072/zenodo.122>)" in text
     assert "| State | draft |" in text
-    assert "| a\\.csv | uploaded | 2.0 KiB | `" + "0" * 32 + "` |" in text
+    assert "| a\\.csv | uploaded | 2.0 kB | `" + "0" * 32 + "` |" in text
     assert "| b\\|c\\*\\_\\[x\\]\\.csv | unchanged | 10 B |" in text
     assert "| old\\.csv | deleted |  |  |" in text
     assert "### Files (1 uploaded, 1 unchanged, 1 deleted)" in text
-    assert "committed abc to main" in text
+    assert "committed `abc` to main" in text
 
 
 def test_long_tables_are_cut_with_a_note() -> None:

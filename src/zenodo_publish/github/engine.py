@@ -65,14 +65,25 @@ class WorkflowReporter(StreamReporter):
     def __init__(self, log: Workflow) -> None:
         super().__init__()
         self._log = log
+        self._in_block = False
 
     @contextmanager
     def phase(self, title: str) -> Iterator[None]:
+        # A phase's lines carry names from the repository and answers from the server: one
+        # stop-commands block around all of them, not one per line.
         self._log.echo(f"-- {title}")
-        yield
+        with self._log.untrusted():
+            self._in_block = True
+            try:
+                yield
+            finally:
+                self._in_block = False
 
     def info(self, message: str) -> None:
-        self._log.echo_untrusted(message)
+        if self._in_block:
+            self._log.echo(message)
+        else:
+            self._log.echo_untrusted(message)
 
 
 def sync_engine(log: Workflow, *, backend_factory: BackendFactory | None = None) -> Engine:

@@ -39,6 +39,7 @@ from zenodo_publish.github.summary import (
     render_result,
 )
 from zenodo_publish.github.workflow import Workflow
+from zenodo_publish.humanize import plural
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 1
@@ -74,10 +75,13 @@ def main(
     except ZenodoPublishError as error:
         if debug:
             log.echo("".join(traceback.format_exception(error)))
-        if isinstance(error, ManifestError):
+        if isinstance(error, ManifestError) and error.problems:
+            # One annotation per problem, on its line; the count goes to the log only.
             for problem in error.problems:
                 log.problem(problem, base=working_directory)
-        log.failure(error)
+            log.echo(f"{error.title}: {plural(len(error.problems), 'problem')}")
+        else:
+            log.failure(error)
         _append_summary(environ, render_failure(error, base=working_directory), log)
         return error.exit_code
     except KeyboardInterrupt:
@@ -160,7 +164,13 @@ def _run(
         if writer is not None:
             writer.set("committed", commit.committed)
             writer.set("commit_sha", commit.sha)
-    _append_summary(environ, render_result(result, reasons=decision.reasons, commit=commit), log)
+    summary = render_result(
+        result,
+        reasons=decision.reasons,
+        commit=commit,
+        repository_url=_repository_url(environ),
+    )
+    _append_summary(environ, summary, log)
     _mirror(environ, inputs, decision, manifest_path, repo_root, log, mirrorer, writer)
     return 0
 

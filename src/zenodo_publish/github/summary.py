@@ -7,12 +7,21 @@ are cut with a note well before that (the ``plan`` output keeps the full list).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from zenodo_publish.errors import ManifestError, ZenodoAPIError, ZenodoPublishError
+from zenodo_publish.errors import (
+    IntegrityError,
+    ManifestError,
+    ServerError,
+    UnexpectedResponseError,
+    ZenodoAPIError,
+    ZenodoError,
+    ZenodoPublishError,
+)
 from zenodo_publish.github.outputs import CommitOutcome
+from zenodo_publish.humanize import human_size, plural
 from zenodo_publish.redact import redact
 from zenodo_publish.sync.result import FileOutcome, RunResult
 
@@ -31,6 +40,21 @@ ACTION_LABELS: Final = {
     "import": "kept (imported)",
     "delete": "deleted",
 }
+#: The same actions in a plan or a dry run, where nothing happened yet.
+PLANNED_LABELS: Final = {
+    "upload": "to upload",
+    "replace": "to replace",
+    "skip": "unchanged",
+    "import": "to import",
+    "delete": "to delete",
+}
+PLAN_ACTIONS: Final = {
+    "create": "create a new draft",
+    "update_draft": "update the open draft",
+    "new_version": "open a new version of the published record",
+    "edit": "edit the published record's metadata",
+    "none": "nothing: Zenodo already matches the repository",
+}
 
 
 def escape_markdown(text: str) -> str:
@@ -40,15 +64,24 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in flat)
 
 
-def human_size(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
+def inline(text: str) -> str:
+    """``text`` on one line as Markdown: spans in backticks (`` `publish.on` ``) become code
+    spans, everything else is escaped. Without this, a message's own backticks would show as
+    literal ``\\` `` characters."""
+    flat = " ".join(text.splitlines())
+    parts = flat.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans, show it as it is
+        return escape_markdown(flat)
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            out.append(escape_markdown(part))
+        elif part.strip():
+            # A code span shows its content literally; only a `|` would still end a table cell.
+            out.append("`" + part.replace("|", "\\|") + "`")
+        else:
+            out.append(escape_markdown("`" + part + "`"))
+    return "".join(out)
 
 
 def _link(text: str, url: str) -> str:
@@ -61,65 +94,124 @@ def render_result(
     *,
     reasons: Sequence[str] = (),
     commit: CommitOutcome | None = None,
+    repository_url: str | None = None,
 ) -> str:
-    """The summary of a finished run."""
+    """The summary of a finished run. ``repository_url`` (``$GITHUB_SERVER_URL/$GITHUB_
+    REPOSITORY``) turns the commit-back SHA into a link."""
     ids = result.ids
+    planning = result.mode == "plan" or result.dry_run
     title = f"## Zenodo Publish: {result.mode}"
     if result.dry_run:
         title += " (dry run)"
-    lines = [title, "", "| | |", "|---|---|"]
-    lines.append(f"| Endpoint | {escape_markdown(result.endpoint)} |")
-    if ids.record_url:
-        lines.append(f"| Record | {_link(ids.record_url, ids.record_url)} |")
-    elif ids.record_id:
-        lines.append(f"| Record | {escape_markdown(ids.record_id)} |")
+    rows: list[tuple[str, str]] = []
+    # Once a version is published its DOI is what people came for: it leads the table.
     if ids.doi:
-        lines.append(f"| DOI | {_link(ids.doi, 'https://doi.org/' + ids.doi)} |")
+        rows.append(("DOI", _link(ids.doi, "https://doi.org/" + ids.doi)))
+    if ids.record_url:
+        rows.append(("Record", _link(ids.record_url, ids.record_url)))
+    elif ids.record_id:
+        rows.append(("Record", escape_markdown(ids.record_id)))
     if ids.concept_doi:
-        lines.append(
-            f"| Concept DOI (all versions) | "
-            f"{_link(ids.concept_doi, 'https://doi.org/' + ids.concept_doi)} |"
-        )
+        link = _link(ids.concept_doi, "https://doi.org/" + ids.concept_doi)
+        rows.append(("Concept DOI (all versions)", link))
     if ids.version:
-        lines.append(f"| Version | {escape_markdown(ids.version)} |")
-    lines.append(f"| State | {ids.state}{' (published by this run)' if result.published else ''} |")
+        rows.append(("Version", escape_markdown(ids.version)))
+    rows.append(("State", f"{ids.state}{' (published by this run)' if result.published else ''}"))
     if ids.review_state:
-        lines.append(f"| Community review | {escape_markdown(ids.review_state)} |")
+        rows.append(("Community review", escape_markdown(ids.review_state)))
+    rows.append(("Endpoint", escape_markdown(result.endpoint)))
     if commit is not None:
-        lines.append(f"| Commit-back | {_commit_text(commit, result.record_file)} |")
+        rows.append(("Commit-back", _commit_text(commit, result.record_file, repository_url)))
+    lines = [title, ""]
+    if planning and result.plan.get("action"):
+        lines += render_plan(result.plan)
+    lines += _key_value_table(rows)
     lines.append("")
     if result.files:
-        lines.extend(render_files(result.files))
+        lines.extend(render_files(result.files, planned=planning))
     if result.messages:
         lines += ["### Notes", ""]
-        lines += [f"- {escape_markdown(m)}" for m in result.messages]
+        lines += [f"- {inline(m)}" for m in result.messages]
         lines.append("")
     if reasons:
         lines += ["<details><summary>Why this run did what it did</summary>", ""]
-        lines += [f"- {escape_markdown(r)}" for r in reasons]
+        lines += [f"- {inline(r)}" for r in reasons]
         lines += ["", "</details>", ""]
     return redact("\n".join(lines) + "\n")
 
 
-def _commit_text(commit: CommitOutcome, record_file: str | None) -> str:
+def _key_value_table(rows: Sequence[tuple[str, str]]) -> list[str]:
+    """A two-column table whose first pair is the header row: GitHub tables need a header, and
+    an empty one shows as a blank bar above the table."""
+    (key, value), *rest = rows
+    lines = [f"| {key} | {value} |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in rest]
+    return lines
+
+
+def render_plan(plan: Mapping[str, Any]) -> list[str]:
+    """What a sync would do, in words: for pull requests and dry runs."""
+    action = str(plan.get("action", ""))
+    what = PLAN_ACTIONS.get(action, escape_markdown(action))
+    record_id = plan.get("record_id")
+    if record_id and action in ("update_draft", "new_version", "edit"):
+        what += f" ({escape_markdown(str(record_id))})"
+    lines = [f"**Plan:** {what}.", ""]
+    counts: dict[str, int] = {}
+    for entry in _entries(plan.get("files")):
+        file_action = str(entry.get("action", ""))
+        label = PLANNED_LABELS.get(file_action, file_action)
+        counts[label] = counts.get(label, 0) + 1
+    if counts:
+        listed = ", ".join(f"{n} {label}" for label, n in counts.items())
+        lines.append(f"- Files: {escape_markdown(listed)}")
+    changes = _entries(plan.get("metadata_changes"))
+    if changes:
+        fields = ", ".join(
+            f"`{c.get('field')}` ({escape_markdown(str(c.get('source')))})" for c in changes
+        )
+        lines.append(f"- Metadata changes: {fields}")
+    elif action != "none":
+        lines.append("- Metadata: unchanged")
+    publish = plan.get("publish")
+    if publish is not None:
+        lines.append(f"- Publish: {'yes' if publish else 'no'}")
+    lines.append("")
+    return lines
+
+
+def _entries(value: object) -> list[Mapping[str, Any]]:
+    """The objects of a JSON list (anything else in it, or no list, contributes nothing)."""
+    if not isinstance(value, list):
+        return []
+    return [entry for entry in value if isinstance(entry, Mapping)]
+
+
+def _commit_text(commit: CommitOutcome, record_file: str | None, repository_url: str | None) -> str:
     if not commit.committed:
         return "nothing committed"
+    sha = commit.sha or ""
+    shown = f"`{sha[:12]}`" if sha else ""
+    if sha and repository_url:
+        shown = f"[{shown}](<{repository_url.rstrip('/')}/commit/{sha}>)"
     where = f" to {escape_markdown(commit.branch)}" if commit.branch else ""
     what = f" ({escape_markdown(record_file)})" if record_file else ""
-    return f"committed {escape_markdown(commit.sha or '')}{where}{what}"
+    return f"committed {shown}{where}{what}"
 
 
-def render_files(files: Sequence[FileOutcome]) -> list[str]:
+def render_files(files: Sequence[FileOutcome], *, planned: bool = False) -> list[str]:
+    labels = PLANNED_LABELS if planned else ACTION_LABELS
     counts: dict[str, int] = {}
     for f in files:
-        counts[ACTION_LABELS[f.action]] = counts.get(ACTION_LABELS[f.action], 0) + 1
+        counts[labels[f.action]] = counts.get(labels[f.action], 0) + 1
     heading = ", ".join(f"{n} {label}" for label, n in counts.items())
     lines = [f"### Files ({heading})", "", "| File | Action | Size | MD5 |", "|---|---|--:|---|"]
     used = 0
     shown = 0
     for f in files:
         row = (
-            f"| {escape_markdown(f.name)} | {ACTION_LABELS[f.action]} | {human_size(f.size)} | "
+            f"| {escape_markdown(f.name)} | {labels[f.action]} | "
+            f"{human_size(f.size) if f.size is not None else ''} | "
             f"{'`' + f.md5 + '`' if f.md5 else ''} |"
         )
         used += len(row.encode("utf-8")) + 1
@@ -153,7 +245,7 @@ def render_failure(error: ZenodoPublishError, *, base: str = "") -> str:
     """The Markdown explanation of a failed run: what went wrong, where, and what to do."""
     lines = [f"## Zenodo Publish failed: {escape_markdown(error.title)}", ""]
     if isinstance(error, ManifestError):
-        lines.append(f"{len(error.problems)} problem(s) in the manifest:")
+        lines.append(f"{plural(len(error.problems), 'problem')} in the manifest:")
         lines.append("")
         lines += ["| Where | JSON path | Problem |", "|---|---|---|"]
         for problem in error.problems:
@@ -166,7 +258,7 @@ def render_failure(error: ZenodoPublishError, *, base: str = "") -> str:
                     where += f":{problem.column}"
             text = problem.message + (f" ({problem.hint})" if problem.hint else "")
             json_path = problem.json_path.replace("`", "'")
-            lines.append(f"| {escape_markdown(where)} | `{json_path}` | {escape_markdown(text)} |")
+            lines.append(f"| {escape_markdown(where)} | `{json_path}` | {inline(text)} |")
         lines.append("")
     else:
         lines += _quoted(error.message.splitlines())
@@ -181,16 +273,26 @@ def render_failure(error: ZenodoPublishError, *, base: str = "") -> str:
             details.append(f"field `{field.field}`: {'; '.join(field.messages)}")
         if error.request_id:
             details.append(f"request id: {error.request_id}")
-        lines += [f"- {escape_markdown(d)}" for d in details]
+        lines += [f"- {inline(d)}" for d in details]
         lines.append("")
     if error.hint:
-        lines += [f"**What to do:** {escape_markdown(error.hint)}", ""]
-    lines.append(f"Exit code {error.exit_code}. Re-run with debug logging for a traceback.")
+        lines += [f"**What to do:** {inline(error.hint)}", ""]
+    ending = f"Exit code {error.exit_code}."
+    if traceback_helps(error):
+        ending += " Re-run the job with debug logging enabled to get a traceback."
+    lines.append(ending)
     return redact("\n".join(lines) + "\n")
 
 
+def traceback_helps(error: ZenodoPublishError) -> bool:
+    """Whether a traceback could tell more than the message: for answers we did not expect and
+    failures of unknown kind, not for wrong input, refused requests or policy."""
+    helpful = (UnexpectedResponseError, IntegrityError, ServerError)
+    return isinstance(error, helpful) or type(error) in (ZenodoPublishError, ZenodoError)
+
+
 def _quoted(message_lines: Iterable[str]) -> list[str]:
-    return [f"> {escape_markdown(line)}" if line else ">" for line in message_lines]
+    return [f"> {inline(line)}" if line else ">" for line in message_lines]
 
 
 class SummaryWriter:
