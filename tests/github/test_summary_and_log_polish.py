@@ -228,3 +228,25 @@ def test_a_phase_that_fails_still_resumes_commands() -> None:
     lines = stream.getvalue().splitlines()
     token = lines[1].removeprefix("::stop-commands::")
     assert lines[-1] == f"::{token}::"
+
+
+def test_a_failed_commit_back_keeps_the_published_doi_in_the_summary(runner: Runner) -> None:
+    runner.event("push", {"ref": "refs/heads/main", "repository": REPOSITORY_PAYLOAD},
+                 ref="refs/heads/main")  # fmt: skip
+    runner.inputs(zenodo_token=ZENODO_TOKEN)
+
+    def engine(request: EngineRequest) -> RunResult:
+        (request.repo_root / ".zenodo-record.json").write_text('{"sandbox": {}}\n')
+        return RunResult(mode="publish", endpoint="sandbox", ids=PUBLISHED, published=True,
+                         record_file=".zenodo-record.json", record_file_changed=True)  # fmt: skip
+
+    stream = io.StringIO()
+    code = main(runner.environ, engine=engine, stream=stream,
+                git_remote=str(runner.repo.remote.parent / "no-such-remote.git"),
+                read_settings=lambda _p, _r: ManifestPolicy(publish_on="never"))  # fmt: skip
+    assert code == 5, stream.getvalue()
+    summary = runner.summary()
+    rows = table_rows(summary)
+    assert rows[0].startswith("| DOI | [10\\.5072/zenodo\\.7]")
+    assert "| Commit-back | **failed**: Commit\\-back failed (see below) |" in rows
+    assert summary.index("| DOI |") < summary.index("## Zenodo Publish failed: Commit\\-back")

@@ -146,6 +146,17 @@ def _run(
         writer.set_many({k: v for k, v in outputs.items() if k not in ("committed", "commit_sha")})
 
     commit = CommitOutcome()
+
+    def report(commit_failure: str | None = None) -> None:
+        summary = render_result(
+            result,
+            reasons=decision.reasons,
+            commit=commit,
+            repository_url=_repository_url(environ),
+            commit_failure=commit_failure,
+        )
+        _append_summary(environ, summary, log)
+
     try:
         if decision.commit and result.record_file:
             with log.group("Zenodo Publish: commit the record file"):
@@ -160,17 +171,16 @@ def _run(
                     git_remote,
                     result.repository_files,
                 )
+    except ZenodoPublishError as error:
+        # What happened on Zenodo (a published DOI above all) stays in the summary; the
+        # explanation of the failed commit-back follows it.
+        report(commit_failure=error.title)
+        raise
     finally:
         if writer is not None:
             writer.set("committed", commit.committed)
             writer.set("commit_sha", commit.sha)
-    summary = render_result(
-        result,
-        reasons=decision.reasons,
-        commit=commit,
-        repository_url=_repository_url(environ),
-    )
-    _append_summary(environ, summary, log)
+    report()
     _mirror(environ, inputs, decision, manifest_path, repo_root, log, mirrorer, writer)
     return 0
 

@@ -95,9 +95,11 @@ def render_result(
     reasons: Sequence[str] = (),
     commit: CommitOutcome | None = None,
     repository_url: str | None = None,
+    commit_failure: str | None = None,
 ) -> str:
     """The summary of a finished run. ``repository_url`` (``$GITHUB_SERVER_URL/$GITHUB_
-    REPOSITORY``) turns the commit-back SHA into a link."""
+    REPOSITORY``) turns the commit-back SHA into a link; ``commit_failure`` is the title of
+    the error that stopped commit-back (explained after this part)."""
     ids = result.ids
     planning = result.mode == "plan" or result.dry_run
     title = f"## Zenodo Publish: {result.mode}"
@@ -120,7 +122,9 @@ def render_result(
     if ids.review_state:
         rows.append(("Community review", escape_markdown(ids.review_state)))
     rows.append(("Endpoint", escape_markdown(result.endpoint)))
-    if commit is not None:
+    if commit_failure is not None:
+        rows.append(("Commit-back", f"**failed**: {escape_markdown(commit_failure)} (see below)"))
+    elif commit is not None:
         rows.append(("Commit-back", _commit_text(commit, result.record_file, repository_url)))
     lines = [title, ""]
     if planning and result.plan.get("action"):
