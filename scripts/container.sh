@@ -61,13 +61,16 @@ install_packages() {
     command -v podman >/dev/null || missing+=(podman)
     command -v runc >/dev/null || missing+=(runc)
     command -v debootstrap >/dev/null || missing+=(debootstrap)
+    # A network namespace of the container's own (the https self-test), without touching the
+    # host's firewall as a bridge network would.
+    command -v slirp4netns >/dev/null || missing+=(slirp4netns)
     if ((${#missing[@]})); then
         if [[ $(id -u) != 0 ]]; then
             echo "container.sh: need ${missing[*]} (apt-get install as root)" >&2
             exit 2
         fi
         t apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive t apt-get install -y -qq podman runc debootstrap >/dev/null
+        DEBIAN_FRONTEND=noninteractive t apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
 }
 
