@@ -250,3 +250,11 @@ def test_a_failed_commit_back_keeps_the_published_doi_in_the_summary(runner: Run
     assert rows[0].startswith("| DOI | [10\\.5072/zenodo\\.7]")
     assert "| Commit-back | **failed**: Commit\\-back failed (see below) |" in rows
     assert summary.index("| DOI |") < summary.index("## Zenodo Publish failed: Commit\\-back")
+
+
+def test_the_mirror_table_names_every_column() -> None:
+    from zenodo_publish.github.summary import render_mirrors
+    from zenodo_publish.mirror.run import MirrorResult
+
+    header = render_mirrors(MirrorResult()).splitlines()[2]
+    assert header == "| Mirror | Uploaded | Unchanged | Deleted | Status |"

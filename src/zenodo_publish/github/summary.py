@@ -235,7 +235,8 @@ def render_files(files: Sequence[FileOutcome], *, planned: bool = False) -> list
 def render_mirrors(result: MirrorResult) -> str:
     """One row per mirror (SPEC §10), below Zenodo's summary."""
     title = "### Mirrors" + (" (dry run)" if result.dry_run else "")
-    lines = [title, "", "| Mirror | Uploaded | Unchanged | Deleted | |", "|---|---|---|---|---|"]
+    header = "| Mirror | Uploaded | Unchanged | Deleted | Status |"
+    lines = [title, "", header, "|---|---|---|---|---|"]
     for outcome in result.outcomes:
         where = escape_markdown(f"s3://{outcome.target.bucket}/{outcome.key_prefix}")
         status = "failed: " + escape_markdown(outcome.error.message) if outcome.error else "ok"
