@@ -34,14 +34,7 @@ else:
 
     #: Contract tests the emulator fails today, with the reason (strict xfail: the day the
     #: emulator is fixed the entry must go).
-    EMULATOR_DIVERGES: dict[str, str] = {
-        "test_init_refusals": "error message shape of an empty init list",
-        "test_edit_draft_locks_content_and_delete_but_allows_adding_a_file": "§3.10",
-        "test_new_version_is_idempotent_and_gets_today_as_publication_date": "§3.8",
-        "test_errors_only_in_create_and_update_answers": "§3.9",
-        "test_edit_and_reserve_doi_answers_carry_no_errors": "§3.9",
-        "test_files_disabled_is_kept_enabled_with_an_error": "§3.11",
-    }
+    EMULATOR_DIVERGES: dict[str, str] = {}
 
     @pytest.fixture(params=["emulator", "inveniordm"])
     def server(request: pytest.FixtureRequest) -> Server:

@@ -83,7 +83,7 @@ class FileService:
             raise ApiError(
                 400,
                 "A validation error occurred.",
-                [{"field": "_schema", "messages": ["Expected a non-empty list of file objects."]}],
+                [{"field": "_schema", "messages": ["No files to upload."]}],
             )
         keys: list[str] = []
         for item in body:
@@ -95,7 +95,10 @@ class FileService:
                 )
             keys.append(item["key"])
         with self.store.lock:
-            record, draft = self.writable(user, record_id)
+            # An edit draft's lock stops content and delete, not init (inveniordm-real.md §3.10).
+            record, draft = self.draft(user, record_id)
+            if not draft.files_enabled:
+                raise ApiError(403, "Files are not enabled.")
             self.check_new_keys(draft.bucket.entries.keys(), keys)
             now = self.service.now()
             for item in body:

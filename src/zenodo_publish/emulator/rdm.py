@@ -34,7 +34,8 @@ def create(call: Call) -> Response:
 
 def read_draft(call: Call, id: str) -> Response:
     record, _draft = call.service.draft_of(call.user, id)
-    return call.record(record, draft=True, errors=True)
+    # Reading a draft does not validate it again: no errors (inveniordm-real.md §3.9).
+    return call.record(record, draft=True)
 
 
 def update_draft(call: Call, id: str) -> Response:
@@ -50,7 +51,7 @@ def delete_draft(call: Call, id: str) -> Response:
 
 
 def edit(call: Call, id: str) -> Response:
-    return call.record(call.service.edit(call.user, id), 201, draft=True, errors=True)
+    return call.record(call.service.edit(call.user, id), 201, draft=True)
 
 
 def publish(call: Call, id: str) -> Response:
@@ -59,7 +60,7 @@ def publish(call: Call, id: str) -> Response:
 
 
 def new_version(call: Call, id: str) -> Response:
-    return call.record(call.service.new_version(call.user, id), 201, draft=True, errors=True)
+    return call.record(call.service.new_version(call.user, id), 201, draft=True)
 
 
 def files_import(call: Call, id: str) -> Response:
@@ -69,7 +70,7 @@ def files_import(call: Call, id: str) -> Response:
 
 
 def reserve_doi(call: Call, id: str) -> Response:
-    return call.record(call.service.reserve_doi(call.user, id), 201, draft=True, errors=True)
+    return call.record(call.service.reserve_doi(call.user, id), 201, draft=True)
 
 
 def discard_doi(call: Call, id: str) -> Response:

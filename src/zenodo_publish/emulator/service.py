@@ -118,14 +118,10 @@ class Service:
         files = body.get("files")
         enabled = files.get("enabled", True) if isinstance(files, dict) else True
         if enabled is not True:
-            raise ApiError(
-                400,
-                VALIDATION,
-                [
-                    field_error(
-                        "files.enabled", "You don't have permissions to manage files options."
-                    )
-                ],
+            # Zenodo allows no metadata-only records: the save goes through, files stay enabled
+            # and the answer names the field (inveniordm-real.md §3.11).
+            errors.append(
+                field_error("files.enabled", "You don't have permissions to manage files options.")
             )
         if "access" in body:
             errors += check_access(body["access"], now)
@@ -249,7 +245,8 @@ class Service:
             assert latest is not None and latest.published is not None
             now = self.now()
             draft = latest.published.clone(now, files=False, locked=False)
-            draft.metadata.pop("publication_date", None)
+            # InvenioRDM gives a new version today's publication date (inveniordm-real.md §3.8).
+            draft.metadata["publication_date"] = self.today()
             draft.metadata.pop("version", None)
             draft.pids = {}
             draft.errors = load_metadata(draft.metadata)[1]
@@ -329,7 +326,7 @@ class Service:
             elif any(e.status != "completed" for e in entries):
                 errors.append(
                     field_error(
-                        "files.enabled",
+                        "files",
                         "One or more files have not completed their transfer, please wait.",
                     )
                 )
