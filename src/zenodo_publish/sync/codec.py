@@ -64,6 +64,14 @@ class LegacyCodec(_Codec):
             # metadata again: absent on read means "cannot tell", never "differs".
             if key not in theirs:
                 local.pop(key, None)
+        if record.is_published and not record.is_draft:
+            # Zenodo moves communities out of the deposit at publish and adds the record only
+            # to those the user may curate, silently skipping the others (inveniordm-real.md
+            # §3.5): a published record missing a listed community is no reason to edit it
+            # again, which would change nothing and repeat on every run. An edit made for
+            # another reason still sends them.
+            local.pop("communities", None)
+            theirs.pop("communities", None)
         return metadata_differences(local, theirs, api="legacy")
 
 
