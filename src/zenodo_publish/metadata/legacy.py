@@ -12,6 +12,7 @@ import datetime
 from typing import Any
 
 from zenodo_publish.metadata.model import Metadata, Person
+from zenodo_publish.metadata.publishing import legacy_keys
 from zenodo_publish.metadata.rdm import embargo_active, normalise_html, prune
 from zenodo_publish.vocabularies import legacy_to_rdm
 
@@ -203,6 +204,7 @@ def to_legacy_payload(md: Metadata, *, today: datetime.date | None = None) -> di
             )
             for loc in md.locations
         ]
+    metadata.update(legacy_keys(md.publishing))
     if md.code_repository:
         metadata["custom"] = {"code:codeRepository": md.code_repository}
     return {"metadata": metadata}

@@ -123,6 +123,9 @@ class Metadata:
     references: tuple[str, ...] = ()
     publication_date: str | None = None
     code_repository: str | None = None
+    #: Journal, conference, imprint and thesis details as (custom field, subfield, value),
+    #: e.g. ("journal:journal", "title", "Nature"): see :mod:`.publishing`.
+    publishing: tuple[tuple[str, str, str], ...] = ()
 
     def with_version(self, version: str) -> Metadata:
         return dataclasses.replace(self, version=version)

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from zenodo_publish.metadata.model import Funding, Location, Metadata, Person
+from zenodo_publish.metadata.publishing import custom_fields
 
 CODE_REPOSITORY_FIELD = "code:codeRepository"
 
@@ -111,8 +112,11 @@ def to_rdm_payload(md: Metadata, *, today: datetime.date | None = None) -> dict[
             embargo["reason"] = md.embargo_reason
         access["embargo"] = embargo
     body: dict[str, Any] = {"metadata": metadata, "access": access, "files": {"enabled": True}}
+    custom: dict[str, Any] = custom_fields(md.publishing)
     if md.code_repository:
-        body["custom_fields"] = {CODE_REPOSITORY_FIELD: md.code_repository}
+        custom[CODE_REPOSITORY_FIELD] = md.code_repository
+    if custom:
+        body["custom_fields"] = custom
     return body
 
 

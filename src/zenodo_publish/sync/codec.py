@@ -15,6 +15,7 @@ from zenodo_publish.metadata import (
     to_legacy_payload,
     to_rdm_payload,
 )
+from zenodo_publish.metadata.publishing import LEGACY_TO_CUSTOM
 from zenodo_publish.zenodo.backend import RemoteRecord
 
 
@@ -77,7 +78,7 @@ class LegacyCodec(_Codec):
 
 #: Legacy input keys the deposition view does not echo back (zenodo-api.md §5.3: ``custom``
 #: goes to ``custom_fields``, which the legacy serializer leaves out).
-_WRITE_ONLY_LEGACY = ("custom",)
+_WRITE_ONLY_LEGACY = ("custom", *LEGACY_TO_CUSTOM)
 
 
 def codec_for(api: str) -> RdmCodec | LegacyCodec:

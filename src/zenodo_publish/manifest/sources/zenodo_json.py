@@ -3,6 +3,7 @@ as a metadata source. Keys this tool cannot carry into a record are reported, no
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from zenodo_publish.metadata.model import (
     RelatedIdentifier,
     Subject,
 )
+from zenodo_publish.metadata.publishing import LEGACY_TO_CUSTOM
 
 LABEL = ".zenodo.json"
 EUROPEAN_COMMISSION_ROR = "00k4n6c32"
@@ -52,6 +54,8 @@ KEYS = {
     "embargo_date": "embargo_until", "communities": "communities", "grants": "funding",
     "language": "languages", "notes": "notes", "references": "references", "dates": "dates",
     "locations": "locations", "imprint_publisher": "publisher", "subjects": "subjects",
+    "thesis_supervisors": "contributors",
+    **dict.fromkeys(LEGACY_TO_CUSTOM, "publishing"),
 }  # fmt: skip
 
 _HANDLED = {
@@ -59,6 +63,7 @@ _HANDLED = {
     "contributors", "keywords", "license", "related_identifiers", "version",
     "publication_date", "access_right", "embargo_date", "communities", "grants", "language",
     "notes", "references", "dates", "locations", "imprint_publisher", "subjects",
+    "thesis_supervisors", *LEGACY_TO_CUSTOM,
 }  # fmt: skip
 
 
@@ -164,6 +169,8 @@ def read_zenodo_json(repo_root: Path) -> tuple[SourceFields, list[Problem]]:
         found = [_person(checker, p, e, contributor=contributor) for p, e in entries]
         if entries and all(f is not None for f in found):
             out.set(key, tuple(f for f in found if f is not None), (key,))
+    _supervisors(checker, out)
+    _publishing(checker, out, data)
     published = data.get("publication_date")
     if isinstance(published, str) and checker.issue(("publication_date",), check_edtf(published)):
         out.set("publication_date", data["publication_date"].strip(), ("publication_date",))
@@ -180,6 +187,33 @@ def read_zenodo_json(repo_root: Path) -> tuple[SourceFields, list[Problem]]:
     _grants(checker, out)
     _rest(checker, out)
     return out, checker.problems
+
+
+def _supervisors(checker: Checker, out: SourceFields) -> None:
+    """``thesis_supervisors``: contributors with the role supervisor, as Zenodo maps them."""
+    entries = checker.items(("thesis_supervisors",))
+    found = [_person(checker, p, e, contributor=False) for p, e in entries]
+    if not entries or any(f is None for f in found):
+        return
+    supervisors = tuple(dataclasses.replace(f, role="supervisor") for f in found if f is not None)
+    earlier = out.values.get("contributors", ())
+    out.set("contributors", (*earlier, *supervisors), ("thesis_supervisors",))
+
+
+def _publishing(checker: Checker, out: SourceFields, data: dict[str, Any]) -> None:
+    """Journal, conference, imprint and thesis keys into InvenioRDM's custom fields."""
+    details: list[tuple[str, str, str]] = []
+    for key, (field_name, subfield) in LEGACY_TO_CUSTOM.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            checker.fail((key,), f"{key} must be a non-empty text", f'write "{key}": "..."')
+            continue
+        details.append((field_name, subfield, value.strip()))
+    if details:
+        first = next(k for k in LEGACY_TO_CUSTOM if k in data)
+        out.set("publishing", tuple(details), (first,))
 
 
 def _resource_type(checker: Checker, out: SourceFields, data: dict[str, Any]) -> None:
