@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The demo needs the package and its runtime dependencies only (no test tools, no linters).
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 
-.PHONY: test lint lint-action unit demo bench test-container test-conformance clean
+.PHONY: test lint lint-action unit demo bench test-container test-conformance test-lifecycle clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint-action: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/actionlint $(WORKFLOWS)
 	$(BIN)/hadolint Dockerfile
+
+## test-lifecycle: the record-lifecycle state machine (tests/lifecycle) with many more examples
+## than `make test` runs (nightly CI; HYPOTHESIS_PROFILE picks the settings profile)
+test-lifecycle: $(STAMP)
+	HYPOTHESIS_PROFILE=lifecycle-nightly $(BIN)/pytest tests/lifecycle/test_lifecycle_machine.py
 
 ## test-container: build the action's image with podman (no Docker engine, no registry) and
 ## run it the way the runner does; state in .container/ (see scripts/container.sh)

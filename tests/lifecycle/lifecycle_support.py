@@ -285,6 +285,30 @@ class World:
             code = cli_main(argv)
         return code, out.getvalue()
 
+    def cli_sync_and_commit(self, folder: str = ".") -> tuple[int, str]:
+        """A researcher's ``zenodo-publish sync`` in a clone whose origin is the GitHub URL,
+        then a commit and push of the record file (as they would)."""
+        self.runs += 1
+        clone = self.root / f"run-{self.runs}" / "clone"
+        git(self.root, "clone", "-q", self.remote.as_uri(), str(clone))
+        git(clone, "remote", "set-url", "origin", f"{REPOSITORY_URL}.git")
+        git(clone, "remote", "set-url", "--push", "origin", self.remote.as_uri())
+        out = io.StringIO()
+        argv = ["sync", "--manifest", str(clone / folder / "zenodo.yaml")]
+        argv += ["--endpoint", self.api_url, "--parallel", "1"]
+        with (
+            _token_env(self.emu.token),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+        ):
+            code = cli_main(argv)
+        if git(clone, "status", "--porcelain"):
+            git(clone, "add", "-A")
+            git(clone, "commit", "-q", "-m", "Record file from my laptop")
+            git(clone, "pull", "-q", "--rebase", self.remote.as_uri(), "main")
+            git(clone, "push", "-q", self.remote.as_uri(), "HEAD:main")
+        return code, out.getvalue()
+
     # --- the engine's connection --------------------------------------------------------------
 
     def backend_factory(self, endpoint: Endpoint, api: str, token: str) -> Backend:

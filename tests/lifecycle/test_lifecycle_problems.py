@@ -3,7 +3,10 @@ CLI) against the emulator, as a new user met them. Each failed on the code befor
 
 from __future__ import annotations
 
-from lifecycle_support import REPOSITORY_URL, World, citation_text, manifest_text
+import pytest
+from lifecycle_support import REPOSITORY_URL, World, citation_text, git, manifest_text
+
+from zenodo_publish.manifest import parse_endpoint
 
 
 def add_dataset(world: World, folder: str, title: str, files: dict[str, str], **kw: object) -> None:
@@ -54,13 +57,10 @@ def test_p1_a_record_named_by_another_record_file_is_never_adopted(world: World)
     assert root_entry is not None
     # The root dataset's record file is moved to lakes/ (as if lakes owned it), the root's
     # own record file disappears: the root's marker still matches that draft.
-    world.tag("unused")
-    git_text = world.dev / ".zenodo-record.json"
-    import subprocess
-
-    subprocess.run(["git", "pull", "-q", "--rebase", "origin", "main"], cwd=world.dev, check=True)
-    (world.dev / "lakes" / ".zenodo-record.json").write_text(git_text.read_text())
-    git_text.unlink()
+    git(world.dev, "pull", "-q", "--rebase", "origin", "main")
+    root_record_file = world.dev / ".zenodo-record.json"
+    (world.dev / "lakes" / ".zenodo-record.json").write_text(root_record_file.read_text())
+    root_record_file.unlink()
     world.commit_push("Lakes owns that record now")
 
     again = world.push_run(".")
@@ -164,3 +164,161 @@ def test_p3_a_manual_publish_does_not_remove_the_version(world: World) -> None:
     assert concept.latest is not None
     assert concept.latest.version == "1.0.0"
     assert concept.latest.metadata["title"] == "Lakes and ponds"
+
+
+# --- 2. the DOI leads the summary when the commit-back fails afterwards -------------------------
+
+
+def test_p2_a_publish_followed_by_a_failed_commit_back_shows_its_doi(world: World) -> None:
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})
+    world.commit_push("Data")
+    world.tag("v1.0.0")
+    hook = world.remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'error: GH006: Protected branch update failed' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+    run = world.release_run("v1.0.0")
+    assert run.code == 5
+    (concept,) = world.concepts()
+    doi = concept.published[0].doi
+    assert doi
+    notices = [line for line in run.log.splitlines() if line.startswith("::notice")]
+    assert any(f"::published {doi}" in line for line in notices), run.log
+    first_line = run.summary.strip().splitlines()[0]
+    assert f"https://doi.org/{doi}" in first_line and "Published version 1" in first_line
+    assert "Exit code 5" in run.summary  # the failure is still reported, after it
+    assert run.outputs["doi"] == doi and run.outputs["published"] == "true"
+
+
+# --- 5. pre-releases ----------------------------------------------------------------------------
+
+
+def test_p5_a_github_pre_release_only_syncs(world: World) -> None:
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})
+    world.commit_push("Data")
+    world.tag("v2.0.0")
+    run = world.release_run("v2.0.0", prerelease=True)
+    assert run.code == 0, run.log
+    assert "::notice" in run.log and "pre-release" in run.log
+    (concept,) = world.concepts()
+    assert concept.published == [] and len(concept.drafts) == 1
+
+
+def test_p5_a_pre_release_tag_only_syncs_and_an_explicit_publish_is_refused(world: World) -> None:
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})
+    world.commit_push("Data")
+    world.tag("v2.0.0-rc1")
+    assert world.tag_run("v2.0.0-rc1").code == 0
+    refused = world.tag_run("v2.0.0-rc1", mode="publish")
+    assert refused.code == 4 and "pre-release" in refused.log
+    (concept,) = world.concepts()
+    assert concept.published == []
+
+
+def test_p5_pre_releases_publish_with_the_manifests_consent(world: World) -> None:
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"}, prereleases=True)
+    world.commit_push("Data")
+    world.tag("v2.0.0-rc1")
+    run = world.release_run("v2.0.0-rc1", prerelease=True)
+    assert run.code == 0, run.log
+    (concept,) = world.concepts()
+    assert [v.version for v in concept.published] == ["2.0.0-rc1"]
+
+
+# --- 7. the action reports every problem, like validate ----------------------------------------
+
+
+def test_p7_the_action_reports_all_problems_as_validate_does(world: World) -> None:
+    world.write("zenodo.yaml", manifest_text("Lakes", license="cc-by-4", files=("data/", '"*.nc"')))
+    world.write("data/a.csv", "1\n")
+    world.commit_push("Two mistakes")
+    cli_code, cli_out = world.cli("validate")
+    run = world.push_run()
+    assert cli_code == run.code == 1
+    for needle in ("cc-by-4", "*.nc"):
+        assert needle in cli_out
+        assert any(needle in line for line in run.log.splitlines() if line.startswith("::error"))
+    assert world.concepts() == []
+
+
+# --- 8. production rules as warnings on the sandbox and in pull-request plans -------------------
+
+
+def test_p8_version_disagreement_warns_on_the_sandbox_and_in_pr_plans(world: World) -> None:
+    add_dataset(
+        world, ".", "Lakes", {"a.csv": "1\n"}, version="1.0.0", metadata_from=("CITATION.cff",)
+    )
+    world.write("CITATION.cff", citation_text("0.9.0", kind="dataset"))
+    world.commit_push("Data")
+    world.tag("v1.0.0")
+    pr = world.pull_request_run()
+    assert pr.code == 0
+    release = world.release_run("v1.0.0")
+    assert release.code == 0, release.log
+    for run in (pr, release):
+        warnings = [line for line in run.log.splitlines() if line.startswith("::warning")]
+        assert any("versions disagree" in line and "0.9.0" in line for line in warnings), run.log
+
+
+# --- 9. CITATION.cff without type ---------------------------------------------------------------
+
+
+def test_p9_citation_cff_without_type_does_not_make_a_dataset_software(world: World) -> None:
+    world.write(
+        "zenodo.yaml",
+        manifest_text("Lakes", resource_type=None, metadata_from=("CITATION.cff",)),
+    )
+    world.write("CITATION.cff", citation_text("1.0.0"))
+    world.write("data/a.csv", "1\n")
+    world.commit_push("CFF without type")
+    code, out = world.cli("validate")
+    assert code == 1
+    assert "no resource_type" in out and "type: dataset" in out
+
+
+def test_p9_the_manifests_resource_type_wins_and_cff_type_still_counts(world: World) -> None:
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"}, metadata_from=("CITATION.cff",))
+    world.write("CITATION.cff", citation_text("1.0.0"))
+    world.commit_push("CFF without type, manifest says dataset")
+    assert world.push_run().code == 0
+    (concept,) = world.concepts()
+    assert concept.drafts[0].metadata["resource_type"]["id"] == "dataset"
+
+
+# --- 11. the note without a repository URL; no second concept after a crash --------------------
+
+
+def test_p11_the_cannot_look_note_is_kept_for_a_new_record(world: World) -> None:
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})
+    world.commit_push("Data")
+    code, out = world.cli("plan", "--endpoint", world.api_url)  # a clone of a file:// remote
+    assert code == 0
+    assert "no repository URL is known" in out
+
+
+# --- 6. production in any spelling ---------------------------------------------------------------
+
+PRODUCTION_SPELLINGS = (
+    "https://zenodo.org:443/api",
+    "https://zenodo.org./api",
+    "https://ZENODO.org/api",
+    "https://Zenodo.Org.:443/api/",
+    "https://www.zenodo.org/api",
+)
+
+
+@pytest.mark.parametrize("url", PRODUCTION_SPELLINGS)
+def test_p6_production_is_recognised_by_its_host(url: str) -> None:
+    endpoint = parse_endpoint(url)
+    assert endpoint.is_production
+    assert parse_endpoint("https://sandbox.zenodo.org.:443/api").name == "sandbox"
+    assert not parse_endpoint("https://zenodo.org.example.com/api").is_production
+
+
+@pytest.mark.parametrize("url", PRODUCTION_SPELLINGS[:3])
+def test_p6_the_two_keys_apply_to_every_spelling(world: World, url: str) -> None:
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})  # endpoint: sandbox, publish on tags
+    world.commit_push("Data")
+    code, out = world.cli("publish", "--endpoint", url, "--set-version", "1.0.0")
+    assert code == 4, out
+    assert "refusing to publish on Zenodo production" in out

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zenodo_publish.errors import UsageError
+from zenodo_publish.errors import ManifestError, UsageError
 from zenodo_publish.github.inputs import Api
 from zenodo_publish.github.policy import ManifestPolicy, RunMode
 from zenodo_publish.github.workflow import Workflow
-from zenodo_publish.manifest import load_manifest
+from zenodo_publish.manifest import inspect_manifest, load_manifest
 from zenodo_publish.sync.engine import BackendFactory, SyncRequest, run
 from zenodo_publish.sync.report import StreamReporter
 from zenodo_publish.sync.result import RunResult
@@ -119,10 +119,15 @@ def read_manifest_policy(manifest_path: Path, repo_root: Path) -> ManifestPolicy
         # Every record shares the collection's endpoint and publish settings.
         manifest = load_collection(manifest_path, repo_root=repo_root).first
     else:
-        manifest = load_manifest(manifest_path, repo_root=repo_root)
+        # The file selection too, as `validate` does: every problem in one run, not the first.
+        inspected, problems = inspect_manifest(manifest_path, repo_root=repo_root, check_files=True)
+        if inspected is None or problems:
+            raise ManifestError(problems)
+        manifest = inspected
     return ManifestPolicy(
         publish_on=manifest.publish.on,
         publish_tags=manifest.publish.tags,
+        publish_prereleases=manifest.publish.prereleases,
         endpoint=manifest.endpoint.name
         if manifest.endpoint.name != "custom"
         else manifest.endpoint.api_url,

@@ -36,6 +36,7 @@ from zenodo_publish.github.summary import (
     SummaryWriter,
     render_failure,
     render_mirrors,
+    render_published_headline,
     render_result,
 )
 from zenodo_publish.github.workflow import Workflow
@@ -139,6 +140,11 @@ def _run(
         result = engine(request)
         if result.messages:
             log.echo_untrusted("\n".join(result.messages))
+    for warning in result.warnings:
+        log.warning(warning, title="Zenodo Publish: a production publish would refuse this")
+    if result.published and result.ids.doi:
+        doi = result.ids.doi
+        log.notice(f"published {doi} (https://doi.org/{doi})", title="Zenodo Publish: published")
 
     writer = _output_writer(environ, log)
     outputs = ActionOutputs.build(result).as_strings()
@@ -155,7 +161,8 @@ def _run(
             repository_url=_repository_url(environ),
             commit_failure=commit_failure,
         )
-        _append_summary(environ, summary, log)
+        # Once a publish went through its DOI leads, whatever failed after it (SPEC §13.7).
+        _append_summary(environ, render_published_headline(result) + summary, log)
 
     try:
         if decision.commit and result.record_file:

@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 
 from zenodo_publish.errors import PolicyError, UsageError
 from zenodo_publish.github.inputs import MODES, SWITCHES, ActionInputs, Mode, Switch, parse_choice
+from zenodo_publish.sync import versions
 
 RunMode = Literal["validate", "plan", "sync", "publish"]
 PublishOn = Literal["never", "tags", "always"]
@@ -82,6 +83,15 @@ class Trigger:
         return None
 
     @property
+    def is_prerelease(self) -> bool:
+        """A GitHub pre-release, or a tag whose version is one (``v2.0.0-rc1``)."""
+        release = self.payload.get("release") if self.event_name == "release" else None
+        if isinstance(release, Mapping) and release.get("prerelease") is True:
+            return True
+        tag = self.tag
+        return tag is not None and versions.is_prerelease(version_from_tag(tag))
+
+    @property
     def release_action(self) -> str | None:
         action = self.payload.get("action")
         return action if isinstance(action, str) else None
@@ -114,6 +124,7 @@ class ManifestPolicy:
     publish_on: str = "never"
     publish_tags: str = "v*"
     endpoint: str | None = None
+    publish_prereleases: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,20 @@ def decide(
     may_publish = _may_publish(
         trigger, mode, publish_switch, publish_on, manifest.publish_tags, reasons
     )
+    if may_publish and trigger.is_prerelease and not manifest.publish_prereleases:
+        what = f"`{trigger.tag}` is a pre-release"
+        if mode == "publish" or publish_switch == "true":
+            raise PolicyError(
+                f"publishing is refused: {what} and the manifest does not allow pre-releases",
+                hint="write `publish: {prereleases: true}` in the manifest to publish "
+                "pre-releases (a publish on Zenodo is permanent), or release a final version",
+            )
+        may_publish = False
+        notices.append(
+            f"{what}: the draft is synced but not published (set `publish.prereleases: true` "
+            "in the manifest to publish pre-releases)"
+        )
+        reasons.append(notices[-1])
     if mode == "publish" and not may_publish:
         # _may_publish raises for the refusals; this is the publish switch set to false.
         raise PolicyError(

@@ -89,6 +89,17 @@ def _link(text: str, url: str) -> str:
     return f"[{escape_markdown(text)}](<{url.replace('>', '%3E')}>)"
 
 
+def render_published_headline(result: RunResult) -> str:
+    """The line that leads the summary once a publish went through, whatever fails after it
+    (SPEC §13.7): a user who sees a red X must not release again."""
+    ids = result.ids
+    if not (result.published and ids.doi):
+        return ""
+    version = f" version {escape_markdown(ids.version)}" if ids.version else ""
+    link = _link(ids.doi, "https://doi.org/" + ids.doi)
+    return f"**Published{version} on Zenodo: DOI {link}**\n\n"
+
+
 def render_result(
     result: RunResult,
     *,

@@ -40,7 +40,10 @@ def merge_sources(
     problems: list[Problem] = []
     for name in missing:
         hint = f"add metadata.{name}"
-        if not metadata_from:
+        if name == "resource_type" and "CITATION.cff" in metadata_from:
+            hint += " (dataset, software, ...), or `type: dataset` or `type: software` to "
+            hint += "CITATION.cff (without `type:` no resource type is assumed)"
+        elif not metadata_from:
             hint += ", or take it from CITATION.cff with metadata_from: [CITATION.cff]"
         else:
             hint += " (no file of metadata_from has it either)"

@@ -30,6 +30,10 @@ from zenodo_publish.netaddr import is_loopback_host
 
 SANDBOX_API = "https://sandbox.zenodo.org/api"
 PRODUCTION_API = "https://zenodo.org/api"
+#: Hosts that are Zenodo production or the sandbox, whatever the URL's spelling (SPEC §13.6).
+PRODUCTION_HOSTS = frozenset({"zenodo.org", "www.zenodo.org"})
+SANDBOX_HOSTS = frozenset({"sandbox.zenodo.org"})
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 EndpointName = Literal["sandbox", "production", "custom"]
 
@@ -41,7 +45,7 @@ class Endpoint:
 
     @property
     def is_production(self) -> bool:
-        return self.api_url == PRODUCTION_API
+        return self.name == "production"
 
 
 def parse_endpoint(value: str) -> Endpoint:
@@ -55,7 +59,8 @@ def parse_endpoint(value: str) -> Endpoint:
     hint = "write sandbox, production, or the API's URL such as https://zenodo.org/api"
     try:
         parts = urlsplit(text.rstrip("/"))
-        host = parts.hostname or ""
+        # Case, a trailing dot and the default port do not change the host (SPEC §13.6).
+        host = (parts.hostname or "").rstrip(".")
         port = parts.port
     except ValueError:
         raise UsageError(f"endpoint {value!r} is not a URL", hint=hint) from None
@@ -69,13 +74,15 @@ def parse_endpoint(value: str) -> Endpoint:
         )
     if not parts.path.endswith("/api"):
         raise UsageError(f"endpoint {value!r} does not end in /api", hint=hint)
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None
     shown_host = f"[{host}]" if ":" in host else host
     netloc = shown_host + (f":{port}" if port is not None else "")
     url = f"{scheme}://{netloc}{parts.path}"
-    if url == SANDBOX_API:
-        return Endpoint("sandbox", url)
-    if url == PRODUCTION_API:
-        return Endpoint("production", url)
+    if host in PRODUCTION_HOSTS:
+        return Endpoint("production", PRODUCTION_API if parts.path == "/api" else url)
+    if host in SANDBOX_HOSTS:
+        return Endpoint("sandbox", SANDBOX_API if parts.path == "/api" else url)
     return Endpoint("custom", url)
 
 
@@ -86,6 +93,8 @@ PublishOn = Literal["never", "tags", "always"]
 class PublishPolicy:
     on: PublishOn = "never"
     tags: str = "v*"  # fnmatch pattern
+    #: Whether pre-releases (GitHub's flag, or a pre-release version) may publish (SPEC §13.4).
+    prereleases: bool = False
 
     def tag_publishes(self, tag: str) -> bool:
         return self.on == "always" or (self.on == "tags" and fnmatch.fnmatchcase(tag, self.tags))
@@ -151,8 +160,9 @@ def _publish(loaded: LoadedYaml) -> PublishPolicy:
     if isinstance(value, dict):
         on = value.get("on", "never")
         tags = value.get("tags", "v*")
+        prereleases = value.get("prereleases", False) is True
         if on in ("never", "tags", "always") and isinstance(tags, str):
-            return PublishPolicy(on=cast(PublishOn, on), tags=tags)
+            return PublishPolicy(on=cast(PublishOn, on), tags=tags, prereleases=prereleases)
     return PublishPolicy()
 
 

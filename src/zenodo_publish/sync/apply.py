@@ -194,6 +194,19 @@ class Applier:
     # --- publishing -------------------------------------------------------------------------
 
     def _publish(self, draft: RemoteRecord, wanted: Sequence[WantedFile]) -> RemoteRecord:
+        # Another run (a push sync next to this release) may have changed the draft since this
+        # run brought it in line: publish only what this run means to publish.
+        current = self._backend.read_draft(draft.id) if not draft.files_locked else draft
+        if current is None:
+            raise StateError(f"draft {draft.id} vanished before publishing")
+        differing = [op.name for op in plan_files(wanted, current.files) if op.action != "skip"]
+        if differing:
+            raise StateError(
+                f"draft {draft.id} changed while this run worked on it ({', '.join(differing)}); "
+                "another run is syncing the same record; not publishing",
+                hint="run again once the other run has finished",
+            )
+        draft = current
         pending = draft.pending_files
         if pending:
             raise StateError(
@@ -214,6 +227,8 @@ class Applier:
         record = self._backend.read_record(draft.id)
         if record is None:
             raise StateError(f"record {draft.id} is not readable right after publishing")
+        # Printed before anything else can fail: a published record is permanent (SPEC §13.7).
+        self._reporter.info(f"published record {record.id}: DOI {record.doi}")
         _verify_published(record, wanted, draft.version)
         return record
 
@@ -265,7 +280,8 @@ def _verify_published(
         problems.append(f"unexpected files: {', '.join(extra)}")
     if problems:
         raise IntegrityError(
-            f"published record {record.id} does not match the manifest: " + "; ".join(problems),
+            f"published record {record.id} (DOI {record.doi}) does not match the manifest: "
+            + "; ".join(problems),
             hint="the record is published (that cannot be undone); compare it on Zenodo and "
             "open a new version with the right files if needed",
         )

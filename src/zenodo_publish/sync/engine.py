@@ -142,9 +142,15 @@ class _Run:
 
     def go(self) -> RunResult:
         request = self.request
+        publishing = request.may_publish and request.mode in ("plan", "sync", "publish")
+        if not (publishing and self.endpoint.is_production):
+            self.warnings = publish_rules.production_warnings(
+                self.manifest, tag_version=request.version
+            )
+            for warning in self.warnings:
+                self.reporter.info(f"warning: {warning}")
         if request.mode == "validate":
             return self._result(RecordIds(), plan_json=self._offline_plan_json())
-        publishing = request.may_publish and request.mode in ("plan", "sync", "publish")
         if publishing:
             publish_rules.check_publish_allowed(
                 self.manifest, self.endpoint, tag_version=request.version
@@ -164,6 +170,8 @@ class _Run:
             if self.latest_published is not None:
                 located = dataclasses.replace(located, latest_version=self.latest_published.version)
             snapshot = self._snapshot(located)
+            if publishing:
+                publish_rules.check_not_prerelease(self.manifest, self.resolved.metadata.version)
             policy = PlanPolicy(
                 may_publish=publishing,
                 today=self._today().isoformat(),
@@ -203,6 +211,7 @@ class _Run:
         return self._result(ids, the_plan, published=published, files=files)
 
     record_file_changed = False
+    warnings: list[str] = []  # noqa: RUF012 - replaced per run, never mutated in place
     community_plan = CommunityPlan()
 
     def _plan_communities(self, backend: Backend, located: Located, the_plan: Plan) -> Plan:
@@ -432,6 +441,7 @@ class _Run:
             record_file_changed=self.record_file_changed,
             messages=tuple(self.notes),
             repository_files=self.repository_files,
+            warnings=tuple(self.warnings),
         )
 
 

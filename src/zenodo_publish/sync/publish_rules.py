@@ -13,11 +13,13 @@ from pathlib import Path
 from zenodo_publish.errors import ManifestError, PolicyError
 from zenodo_publish.manifest import Endpoint, Manifest
 from zenodo_publish.manifest.loader import load_yaml_file
+from zenodo_publish.sync import versions
 
 
 def check_publish_allowed(
     manifest: Manifest, endpoint: Endpoint, *, tag_version: str | None
 ) -> None:
+    check_not_prerelease(manifest, tag_version or manifest.metadata.metadata.version)
     if not endpoint.is_production:
         return
     if not manifest.endpoint.is_production:
@@ -35,6 +37,30 @@ def check_publish_allowed(
             "manifest to allow publishing",
         )
     _check_versions_agree(manifest, tag_version)
+
+
+def check_not_prerelease(manifest: Manifest, version: str | None) -> None:
+    """Pre-releases publish only with ``publish.prereleases: true`` (SPEC §13.4). Checked
+    before any request with the version the run knows, and again with the version it will
+    publish (a draft may keep a pre-release version from an earlier tag run)."""
+    if versions.is_prerelease(version) and not manifest.publish.prereleases:
+        raise PolicyError(
+            f"refusing to publish version {version}: it is a pre-release and the manifest does "
+            "not allow pre-releases",
+            hint="write `publish: {prereleases: true}` in the manifest to publish pre-releases, "
+            "or publish a final version (tag it, or set metadata.version)",
+        )
+
+
+def production_warnings(manifest: Manifest, *, tag_version: str | None) -> list[str]:
+    """What a production publish would refuse, as warnings for runs that do not publish there
+    (the sandbox rehearsal, pull-request plans, pushes), so the first production release does
+    not fail on something the sandbox could have shown."""
+    try:
+        _check_versions_agree(manifest, tag_version)
+    except PolicyError as error:
+        return [error.message.replace("refusing to publish", "a publish would be refused", 1)]
+    return []
 
 
 def _check_versions_agree(manifest: Manifest, tag_version: str | None) -> None:

@@ -68,6 +68,8 @@ class RunResult:
     #: Other repository files this run wrote (CITATION.cff, the README badge), repository-
     #: relative: committed back together with the record file.
     repository_files: tuple[str, ...] = ()
+    #: Problems that did not stop this run but would stop a production publish (SPEC §13).
+    warnings: tuple[str, ...] = ()
 
     def count(self, *actions: FileAction) -> int:
         return sum(1 for f in self.files if f.action in actions)

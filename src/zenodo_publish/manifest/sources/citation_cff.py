@@ -37,7 +37,7 @@ KEYS = {
     "repository-code": "code_repository",
 }
 
-#: CFF ``type`` -> InvenioRDM resource type. CFF's default type is software.
+#: CFF ``type`` -> InvenioRDM resource type (CFF's own default, software, is not assumed).
 _TYPES = {"software": "software", "dataset": "dataset"}
 
 
@@ -120,8 +120,12 @@ def read_citation_cff(repo_root: Path) -> tuple[SourceFields, list[Problem]]:
         ("date-released",), check_edtf(released, allow_interval=False)
     ):
         out.set("publication_date", released.strip(), ("date-released",))
-    cff_type = data.get("type", "software")
-    if cff_type in _TYPES:
+    # No `type:` gives no resource type: CFF's default (software) must not silently turn a
+    # dataset into software; the manifest or another source decides, else validation asks.
+    cff_type = data.get("type")
+    if cff_type is None:
+        pass
+    elif cff_type in _TYPES:
         out.set("resource_type", _TYPES[str(cff_type)], ("type",))
     else:
         checker.fail(("type",), f"unknown CFF type {cff_type!r}", "use software or dataset")

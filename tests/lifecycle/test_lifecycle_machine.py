@@ -1,0 +1,437 @@
+"""A record's whole life (SPEC §13): a Hypothesis state machine over sequences of events.
+
+Rules (each commits and pushes what a researcher would, then runs what GitHub would run):
+push of a file added, changed or removed; edits of the title, the licence and CITATION.cff's
+version (up and down); a release (``release: published``) or a tag push of a version, final or
+pre-release; ``workflow_dispatch`` with mode validate, plan, sync or publish; a pull request;
+a second dataset in the same repository (``rivers/``, action input ``working_directory``) and
+the ``prereleases`` switch; the CLI's ``sync`` from a researcher's clone; a crash at a random
+response of the next run; a second run in the middle of the next one (two runs at once).
+
+Invariants, checked after every step:
+
+1. every concept carries the marker of exactly one dataset, each dataset has at most one
+   concept (no duplicate concepts), and a dataset's record file names its own concept;
+2. a published version's version string never changes or disappears;
+3. each new published version is higher than the concept's previous latest;
+4. no pre-release is published unless the manifest says ``publish.prereleases: true``;
+5. after a run that wrote and succeeded, the record file carries the latest published DOI,
+   the concept DOI, and the open draft, and the concept has no draft it does not name
+   (no orphan drafts);
+7. a run that published prints the DOI, and the step summary leads with it, whatever failed;
++. every published version holds exactly the files the repository had at the commit it was
+   published from; after a successful sync the draft holds the files of main (no lost files);
++. no run ends in an internal error (a traceback instead of a precise message).
+
+(6, production spellings, and 8, the example workflows' concurrency, are not events of a
+repository's life: tests/lifecycle/test_lifecycle_problems.py covers them.)
+
+``HYPOTHESIS_PROFILE=lifecycle-nightly`` (``make test-lifecycle``) runs many more examples.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from lifecycle_support import (
+    REPOSITORY_URL,
+    ActionRun,
+    Concept,
+    World,
+    citation_text,
+    git,
+    manifest_text,
+)
+
+from zenodo_publish.emulator.testing import EmulatorHandle
+from zenodo_publish.sync import versions
+
+settings.register_profile(
+    "lifecycle",
+    max_examples=6,
+    stateful_step_count=8,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+settings.register_profile(
+    "lifecycle-nightly",
+    max_examples=150,
+    stateful_step_count=16,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "lifecycle")
+if not PROFILE.startswith("lifecycle"):
+    PROFILE = "lifecycle"
+
+FOLDERS = (".", "rivers")
+NAMES = ("a.csv", "b.csv", "c.txt")
+VERSIONS = ("0.9.0", "1.0.0", "1.1.0", "2.0.0")
+TITLES = ("Lakes", "Lakes and ponds", "Lake survey")
+LICENSES = ("cc-by-4.0", "cc0-1.0", "mit")
+
+
+@dataclass
+class Dataset:
+    folder: str
+    title: str
+    files: dict[str, str] = field(default_factory=dict)
+    license: str = "cc-by-4.0"
+    cff_version: str | None = None
+    prereleases: bool = False
+
+    @property
+    def marker(self) -> str:
+        if self.folder == ".":
+            return REPOSITORY_URL
+        return f"{REPOSITORY_URL}/blob/HEAD/{self.folder}/zenodo.yaml"
+
+    def path(self, name: str) -> str:
+        return f"{self.folder}/{name}".removeprefix("./")
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    emulator: EmulatorHandle
+    root: Path
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emulator.reset()
+        self.world = World(Path(tempfile.mkdtemp(dir=self.root)), self.emulator)
+        self.datasets: dict[str, Dataset] = {}
+        self.seen_versions: dict[str, str | None] = {}  # published record id -> version
+        self.published_from: dict[str, str] = {}  # published record id -> commit
+        self.armed = ""  # what the next run will suffer ("", "crash", "meanwhile")
+
+    # --- set-up --------------------------------------------------------------------------------
+
+    @initialize()
+    def first_dataset(self) -> None:
+        self._add_dataset(".", "Lakes")
+
+    @precondition(lambda self: "rivers" not in self.datasets)
+    @rule()
+    def second_dataset(self) -> None:
+        self._add_dataset("rivers", "Rivers")
+
+    def _add_dataset(self, folder: str, title: str) -> None:
+        ds = Dataset(folder, title, {"a.csv": f"{folder},1\n"})
+        self.datasets[folder] = ds
+        self._write_dataset(ds)
+        self.world.commit_push(f"Dataset {folder}")
+        self._action(ds, self.world.push_run)
+
+    def _write_dataset(self, ds: Dataset) -> None:
+        self.world.write(
+            ds.path("zenodo.yaml"),
+            manifest_text(
+                ds.title,
+                license=ds.license,
+                prereleases=ds.prereleases or None,
+                metadata_from=("CITATION.cff",) if ds.cff_version else (),
+            ),
+        )
+        if ds.cff_version:
+            self.world.write(ds.path("CITATION.cff"), citation_text(ds.cff_version))
+        elif (self.world.dev / ds.path("CITATION.cff")).exists():
+            self.world.remove(ds.path("CITATION.cff"))
+        data = self.world.dev / ds.path("data")
+        if data.exists():
+            for old in data.iterdir():
+                if old.name not in ds.files:
+                    old.unlink()
+        for name, content in ds.files.items():
+            self.world.write(ds.path(f"data/{name}"), content)
+
+    # --- events --------------------------------------------------------------------------------
+
+    folders = st.sampled_from(FOLDERS)
+
+    def _dataset(self, folder: str) -> Dataset:
+        return self.datasets.get(folder) or self.datasets["."]
+
+    @rule(folder=folders, name=st.sampled_from(NAMES), content=st.sampled_from(("1\n", "2\n")))
+    def push_file(self, folder: str, name: str, content: str) -> None:
+        ds = self._dataset(folder)
+        ds.files[name] = f"{ds.folder}:{content}"
+        self._push(ds, f"Write {name}")
+
+    @precondition(lambda self: any(len(d.files) > 1 for d in self.datasets.values()))
+    @rule(folder=folders, index=st.integers(0, 2))
+    def push_removal(self, folder: str, index: int) -> None:
+        ds = self._dataset(folder)
+        if len(ds.files) < 2:
+            return
+        name = sorted(ds.files)[index % len(ds.files)]
+        del ds.files[name]
+        self._push(ds, f"Remove {name}")
+
+    @rule(folder=folders, title=st.sampled_from(TITLES), license=st.sampled_from(LICENSES))
+    def push_metadata(self, folder: str, title: str, license: str) -> None:
+        ds = self._dataset(folder)
+        ds.title, ds.license = title, license
+        self._push(ds, "Metadata")
+
+    @rule(folder=folders, version=st.none() | st.sampled_from(VERSIONS))
+    def push_citation_version(self, folder: str, version: str | None) -> None:
+        ds = self._dataset(folder)
+        ds.cff_version = version
+        self._push(ds, f"CITATION.cff version {version}")
+
+    @rule(folder=folders, on=st.booleans())
+    def push_prereleases_switch(self, folder: str, on: bool) -> None:
+        ds = self._dataset(folder)
+        ds.prereleases = on
+        self._push(ds, f"prereleases: {on}")
+
+    @rule(
+        folder=folders,
+        version=st.sampled_from(VERSIONS),
+        pre=st.booleans(),
+        release=st.booleans(),
+    )
+    def tag(self, folder: str, version: str, pre: bool, release: bool) -> None:
+        ds = self._dataset(folder)
+        tag = f"v{version}-rc1" if pre else f"v{version}"
+        if not git(self.world.remote, "tag", "-l", tag):
+            self.world.tag(tag)
+        if release:
+            self._action(ds, lambda f: self.world.release_run(tag, f, prerelease=pre), ref=tag)
+        else:
+            self._action(ds, lambda f: self.world.tag_run(tag, f), ref=tag)
+
+    @rule(folder=folders, mode=st.sampled_from(("validate", "plan", "sync", "publish")))
+    def dispatch(self, folder: str, mode: str) -> None:
+        ds = self._dataset(folder)
+        self._action(ds, lambda f: self.world.dispatch_run(mode, f), mode=mode)
+
+    @rule(folder=folders)
+    def pull_request(self, folder: str) -> None:
+        ds = self._dataset(folder)
+        before = self.world.emu.control.log_page()[1]
+        run = self._action(ds, self.world.pull_request_run, mode="plan")
+        writes = [e for e in self.world.emu.control.log(before) if e["method"] != "GET"]
+        assert writes == [], f"a pull request run wrote to Zenodo: {writes}"
+        assert run.killed or run.code == 0, run.log
+
+    @rule(folder=folders)
+    def cli_sync(self, folder: str) -> None:
+        ds = self._dataset(folder)
+        code, out = self.world.cli_sync_and_commit(ds.folder)
+        assert "Traceback" not in out, out
+        assert code in (0, 4), out
+
+    @precondition(lambda self: not self.armed)
+    @rule(n=st.integers(1, 14))
+    def crash_next_run(self, n: int) -> None:
+        self.world.kill_after(n)
+        self.armed = "crash"
+
+    @precondition(lambda self: not self.armed)
+    @rule(n=st.integers(1, 10), folder=folders)
+    def second_run_meanwhile(self, n: int, folder: str) -> None:
+        ds = self._dataset(folder)
+        self.world.meanwhile(n, lambda: self.world.push_run(ds.folder))
+        self.armed = "meanwhile"
+
+    # --- running and checking one run ----------------------------------------------------------
+
+    def _push(self, ds: Dataset, message: str) -> None:
+        self._write_dataset(ds)
+        self.world.commit_push(message)
+        self._action(ds, self.world.push_run)
+
+    def _action(
+        self, ds: Dataset, start: object, *, ref: str = "main", mode: str = "sync"
+    ) -> ActionRun:
+        armed, self.armed = self.armed, ""
+        commit = git(self.world.remote, "rev-parse", f"{ref}^{{commit}}")
+        before = {v.record_id for c in self.world.concepts() for v in c.published}
+        run: ActionRun = start(ds.folder)  # type: ignore[operator]
+        self.world.hooks.clear()
+        concepts = self.world.concepts()
+        new = [v for c in concepts for v in c.published if v.record_id not in before]
+        for version in new:
+            self.published_from[version.record_id] = commit
+            if not run.killed:
+                # Invariant 7: the DOI is printed and leads the summary, whatever failed later.
+                assert version.doi and version.doi in run.log, run.log
+                head = "\n".join(run.summary.strip().splitlines()[:4])
+                assert f"https://doi.org/{version.doi}" in head, run.summary
+        if run.killed:
+            return run
+        assert "internal error" not in run.log, run.log
+        assert run.code in (0, 4, 5), f"exit {run.code}\n{run.log}"
+        if run.code == 4:
+            assert any(
+                reason in run.log
+                for reason in (
+                    "versions never go backwards",
+                    "already published",
+                    "disagree",
+                    "pre-release",
+                    "changed while this run worked on it",
+                )
+            ), run.log
+        if run.code == 0 and mode in ("sync", "publish") and not armed:
+            self._check_after_success(ds, commit)
+        return run
+
+    def _check_after_success(self, ds: Dataset, commit: str) -> None:
+        concept = self._concept_of(ds)
+        entry = self.world.record_file(ds.folder)
+        if concept is None:
+            return
+        assert entry is not None, f"no record file for {ds.folder} after a successful sync"
+        latest = concept.latest
+        if latest is not None:
+            # Invariant 5: the latest published DOI and the concept DOI stay in the record file.
+            published = entry.get("latest_published") or {}
+            assert published.get("doi") == latest.doi, (entry, latest)
+        new_drafts = [d for d in concept.drafts if d.is_new]
+        assert len(new_drafts) <= 1, f"several drafts of one concept: {new_drafts}"
+        for draft in new_drafts:
+            assert entry["record_id"] == draft.record_id, ("orphan draft", entry, draft)
+            # No lost files: the draft holds the files of the commit the run synced.
+            assert draft.files == self.world.tree_files(commit, ds.folder)
+
+    def _concept_of(self, ds: Dataset) -> Concept | None:
+        mine = [c for c in self.world.concepts() if any(ds.marker in v.markers for v in _all(c))]
+        assert len(mine) <= 1, f"{len(mine)} concepts for {ds.folder}"
+        return mine[0] if mine else None
+
+    # --- invariants ------------------------------------------------------------------------------
+
+    @invariant()
+    def each_concept_belongs_to_one_dataset(self) -> None:
+        markers = {ds.marker for ds in self.datasets.values()}
+        for concept in self.world.concepts():
+            owners = {m for v in _all(concept) for m in v.markers if m in markers}
+            assert len(owners) == 1, f"concept {concept.id} carries markers {owners}"
+        for ds in self.datasets.values():
+            concept = self._concept_of(ds)
+            entry = self.world.record_file(ds.folder)
+            if entry is not None:
+                assert concept is not None, f"{ds.folder}'s record file names a stranger"
+                ids = {v.record_id for v in _all(concept)}
+                assert entry["record_id"] in ids, (ds.folder, entry, ids)
+
+    @invariant()
+    def published_versions_never_change_and_never_go_backwards(self) -> None:
+        for concept in self.world.concepts():
+            latest_so_far: str | None = None
+            for version in concept.published:
+                seen = self.seen_versions.setdefault(version.record_id, version.version)
+                assert version.version == seen, (version.record_id, seen, version.version)
+                if version.version and latest_so_far:
+                    order = versions.compare(version.version, latest_so_far)
+                    assert order is None or order > 0, (latest_so_far, version.version)
+                latest_so_far = version.version or latest_so_far
+
+    @invariant()
+    def prereleases_only_when_allowed(self) -> None:
+        for ds in self.datasets.values():
+            concept = self._concept_of(ds)
+            for version in concept.published if concept else []:
+                if versions.is_prerelease(version.version):
+                    assert ds.prereleases, f"pre-release {version.version} was published"
+
+    @invariant()
+    def published_files_are_the_repositorys_at_that_commit(self) -> None:
+        for ds in self.datasets.values():
+            concept = self._concept_of(ds)
+            for version in concept.published if concept else []:
+                commit = self.published_from.get(version.record_id)
+                if commit is not None:
+                    assert version.files == self.world.tree_files(commit, ds.folder), version
+
+
+def _all(concept: Concept) -> list:  # type: ignore[type-arg]
+    return [*concept.published, *concept.drafts]
+
+
+@pytest.mark.slow
+def test_a_records_whole_life(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    LifecycleMachine.emulator = emulator
+    LifecycleMachine.root = tmp_path
+    run_state_machine_as_test(LifecycleMachine, settings=settings.get_profile(PROFILE))
+
+
+# --- the shrunk failing sequences the machine found on the code before issue 9's fixes ---------
+# (run against commit 5d9ac74; each is now a plain regression test)
+
+
+def replay(
+    emulator: EmulatorHandle, root: Path, *steps: Callable[[LifecycleMachine], None]
+) -> None:
+    LifecycleMachine.emulator = emulator
+    LifecycleMachine.root = root
+    machine = LifecycleMachine()
+    for step in (LifecycleMachine.first_dataset, *steps):
+        step(machine)
+        machine.each_concept_belongs_to_one_dataset()
+        machine.published_versions_never_change_and_never_go_backwards()
+        machine.prereleases_only_when_allowed()
+        machine.published_files_are_the_repositorys_at_that_commit()
+
+
+def test_found_second_dataset_took_over_the_first_ones_draft(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Was: "rivers's record file names a stranger" (rivers adopted the draft of the root)."""
+    replay(emulator, tmp_path, LifecycleMachine.second_dataset)
+
+
+def test_found_manual_publish_did_not_print_its_doi(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Was: a `mode: publish` dispatch published 10.5072/zenodo.2; neither log nor summary
+    named the DOI."""
+    replay(emulator, tmp_path, lambda m: m.dispatch(folder=".", mode="publish"))
+
+
+def test_found_prereleases_switch_was_not_in_the_schema(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Was: exit 1, "$.publish.prereleases: unknown key 'prereleases'"."""
+    replay(emulator, tmp_path, lambda m: m.push_prereleases_switch(folder=".", on=True))
+
+
+def test_found_a_crash_during_a_pull_request_plan(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    """Was a fault of the machine itself (a killed run has no exit code); kept: a pull request
+    run killed at its first response leaves nothing behind."""
+    replay(
+        emulator,
+        tmp_path,
+        lambda m: m.crash_next_run(n=1),
+        lambda m: m.pull_request(folder="."),
+    )
+
+
+def test_found_a_manual_publish_published_a_pre_release_version(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Found by the nightly profile after the first fixes: a pre-release tag push synced the
+    draft with version 0.9.0-rc1 (and did not publish); a `mode: publish` dispatch on main,
+    where no source gives a version, kept the draft's version and published the pre-release."""
+    replay(
+        emulator,
+        tmp_path,
+        lambda m: m.tag(folder=".", version="0.9.0", pre=True, release=False),
+        lambda m: m.dispatch(folder=".", mode="publish"),
+    )
