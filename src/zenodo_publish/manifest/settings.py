@@ -172,7 +172,9 @@ def _metadata_sources(
     own, checker = read_manifest_metadata(loaded, repo_root)
     problems.extend(checker.problems)
     sources = [own]
-    names = tuple(n for n in loaded.get(("metadata_from",)) or () if isinstance(n, str))
+    # A wrongly typed metadata_from (a number, a mapping) is the schema's problem, not a crash.
+    listed = loaded.get(("metadata_from",))
+    names = tuple(n for n in listed if isinstance(n, str)) if isinstance(listed, list) else ()
     readers = {
         "CITATION.cff": (read_citation_cff, citation_cff.KEYS),
         ".zenodo.json": (read_zenodo_json, zenodo_json.KEYS),
