@@ -111,3 +111,43 @@ def test_mirrors_input_is_strict(runner: Runner, zenodo: EmulatorHandle) -> None
     runner.inputs(mirrors="yes")
     code, log = run_action(runner)
     assert code == 2 and "mirrors" in log
+
+
+def test_a_collection_step_mirrors_its_records_under_their_keys(
+    runner: Runner, emulator: EmulatorHandle, s3: S3Server
+) -> None:
+    """A matrix step of a collection: its records go to Zenodo, then each under prefix/<key>/;
+    the shard's other records are not touched."""
+    s3.client().create_bucket(Bucket=BUCKET)
+    workspace = runner.repo.workspace
+    (workspace / "zenodo.yaml").write_text(
+        "endpoint: sandbox\n"
+        "metadata:\n"
+        "  resource_type: dataset\n"
+        "  license: cc-by-4.0\n"
+        "  description: One buoy.\n"
+        "  creators: [{family_name: Lovelace, given_name: Ada}]\n"
+        "records:\n"
+        "  - {key: north, metadata: {title: North buoy}, files: [buoys/north/*]}\n"
+        "  - {key: south, metadata: {title: South buoy}, files: [buoys/south/*]}\n"
+        "mirrors:\n"
+        f"  - s3: s3://{BUCKET}/buoys\n"
+        f"    endpoint_url: {s3.url}\n"
+    )
+    for key in ("north", "south"):
+        (workspace / "buoys" / key).mkdir(parents=True)
+        (workspace / "buoys" / key / "t.csv").write_text(f"{key}\n")
+    git(workspace, "add", ".")
+    git(workspace, "commit", "-q", "-m", "A collection with a mirror")
+    git(workspace, "push", "-q", "origin", "HEAD:main")
+    runner.inputs(
+        zenodo_token=emulator.token, github_token=TOKEN, endpoint=emulator.api_url, records="north"
+    )
+    runner.event(
+        "push", {"ref": "refs/heads/main", "repository": REPOSITORY_PAYLOAD}, ref="refs/heads/main"
+    )
+    code, log = run_action(runner)
+    assert code == 0, log
+    assert sorted(s3.keys(BUCKET)) == ["buoys/north/buoys/north/t.csv"]
+    assert runner.outputs()["mirror_uploaded"] == "1"
+    assert "### Mirrors" in runner.summary()

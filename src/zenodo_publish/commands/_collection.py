@@ -75,7 +75,6 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
         mirrors = mirror_records(
             [(o.key, by_key[o.key]) for o in result.outcomes if o.ok],
             dry_run=mode == "plan" or request.dry_run,
-            parallel=args.parallel,
             reporter=StreamReporter(),
         )
     if args.json:

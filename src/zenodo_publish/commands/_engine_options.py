@@ -260,7 +260,6 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
         mirrors = mirror_manifest(
             manifest,
             dry_run=mode == "plan" or request.dry_run,
-            parallel=args.parallel,
             reporter=StreamReporter(),
         )
     finally:

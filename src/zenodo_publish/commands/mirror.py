@@ -33,9 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parallel",
         type=parallel_count,
-        default=4,
+        default=10,
         metavar="N",
-        help="upload up to N files or parts at once (1-16, default 4)",
+        help="send up to N requests at once, files and parts together (1-16, default 10, "
+        "as the aws CLI)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     add_selection_arguments(parser)

@@ -42,6 +42,7 @@ def run_collection_step(
     *,
     commit: Callable[[str], CommitOutcome],
     summary: Callable[[str], None],
+    after: Callable[[CollectionResult], None] | None = None,
 ) -> tuple[CollectionResult, CommitOutcome]:
     """Run the selected records, commit the record folder, write the summary. Raises
     :class:`RecordsFailed` (after all of that) when some records failed."""
@@ -79,6 +80,8 @@ def run_collection_step(
         with log.group("Zenodo Publish: commit the record files"):
             outcome = commit(result.record_folder)
     summary(render_markdown(result))
+    if after is not None:  # the mirrors (SPEC §10), for the records that went through
+        after(result)
     if result.failed:
         reasons = [(o.key, o.error or "") for o in result.outcomes if not o.ok]
         raise RecordsFailed(reasons, total=len(result.outcomes))

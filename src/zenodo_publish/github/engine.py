@@ -145,8 +145,9 @@ class MirrorRequest:
     manifest_path: Path
     repo_root: Path
     dry_run: bool
-    parallel_uploads: int
     required: bool = False
+    #: A collection's records to mirror (those that went through), each under prefix/<key>/.
+    records: tuple[str, ...] | None = None
 
 
 Mirrorer = Callable[[MirrorRequest], "MirrorResult | None"]
@@ -156,6 +157,8 @@ def mirror_engine(log: Workflow) -> Mirrorer:
     """The real mirrors, reporting into ``log``; None when the manifest has no mirrors."""
 
     def mirrorer(request: MirrorRequest) -> MirrorResult | None:
+        if request.records is not None:
+            return _mirror_records(request, log)
         manifest = load_manifest(request.manifest_path, repo_root=request.repo_root)
         if not manifest.mirrors:
             if request.required:
@@ -169,8 +172,24 @@ def mirror_engine(log: Workflow) -> Mirrorer:
         return mirror_manifest(
             manifest,
             dry_run=request.dry_run,
-            parallel=request.parallel_uploads,
             reporter=WorkflowReporter(log),
         )
 
     return mirrorer
+
+
+def _mirror_records(request: MirrorRequest, log: Workflow) -> MirrorResult | None:
+    from zenodo_publish.collection.manifest import load_collection
+    from zenodo_publish.mirror.run import mirror_records
+
+    keys = set(request.records or ())
+    collection = load_collection(
+        request.manifest_path, repo_root=request.repo_root, check_files=keys.__contains__
+    )
+    if not collection.first.mirrors:
+        return None
+    return mirror_records(
+        [(r.key, r.manifest) for r in collection.records if r.key in keys],
+        dry_run=request.dry_run,
+        reporter=WorkflowReporter(log),
+    )

@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from zenodo_publish.collection.manifest import is_collection
 from zenodo_publish.errors import ManifestError, UsageError, ZenodoPublishError
@@ -41,6 +41,10 @@ from zenodo_publish.github.summary import (
 )
 from zenodo_publish.github.workflow import Workflow
 from zenodo_publish.humanize import plural
+
+if TYPE_CHECKING:
+    from zenodo_publish.collection.run import CollectionResult
+    from zenodo_publish.mirror.run import MirrorResult
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 1
@@ -118,7 +122,15 @@ def _run(
 
     if is_collection(manifest_path):
         return _run_collection(
-            environ, inputs, decision, log, manifest_path, workspace, repo_root, git_remote
+            environ,
+            inputs,
+            decision,
+            log,
+            manifest_path,
+            workspace,
+            repo_root,
+            git_remote,
+            mirrorer,
         )
 
     request = EngineRequest(
@@ -188,7 +200,9 @@ def _run(
             writer.set("committed", commit.committed)
             writer.set("commit_sha", commit.sha)
     report()
-    _mirror(environ, inputs, decision, manifest_path, repo_root, log, mirrorer, writer)
+    mirrored = _mirror(environ, inputs, decision, manifest_path, repo_root, log, mirrorer, writer)
+    if mirrored is not None:
+        mirrored.raise_for_failure()
     return 0
 
 
@@ -201,10 +215,21 @@ def _run_collection(
     workspace: Path,
     repo_root: Path,
     git_remote: str | None,
+    mirrorer: Mirrorer,
 ) -> int:
     step = CollectionStep(manifest_path, repo_root, _repository_url(environ))
     writer = _output_writer(environ, log)
     outcome = CommitOutcome()
+    mirrored: list[MirrorResult | None] = []
+
+    def mirror(result: CollectionResult) -> None:
+        keys = tuple(o.key for o in result.outcomes if o.ok)
+        mirrored.append(
+            _mirror(
+                environ, inputs, decision, manifest_path, repo_root, log, mirrorer, writer, keys
+            )
+        )
+
     try:
         _, outcome = run_collection_step(
             step,
@@ -215,11 +240,15 @@ def _run_collection(
                 environ, inputs, decision, folder, workspace, repo_root, log, git_remote
             ),
             summary=lambda markdown: _append_summary(environ, markdown, log),
+            after=mirror,
         )
     finally:
         if writer is not None:
             writer.set("committed", outcome.committed)
             writer.set("commit_sha", outcome.sha)
+    for result in mirrored:
+        if result is not None:
+            result.raise_for_failure()
     return 0
 
 
@@ -232,25 +261,26 @@ def _mirror(
     log: Workflow,
     mirrorer: Mirrorer,
     writer: OutputWriter | None,
-) -> None:
+    records: tuple[str, ...] | None = None,
+) -> MirrorResult | None:
     """SPEC §10: mirrors after Zenodo, whose outputs, commit-back and summary are already done,
-    so a mirror failure (raised here, exit code 7) never undoes or hides them."""
+    so a mirror failure (raised by the caller, exit code 7) never undoes or hides them."""
     if inputs.mirrors == "false" or decision.mode == "validate":
-        return
+        return None
     if decision.mode == "plan" and inputs.mirrors != "true":
-        return  # pull requests plan without AWS credentials
+        return None  # pull requests plan without AWS credentials
     request = MirrorRequest(
         manifest_path=manifest_path,
         repo_root=repo_root,
         dry_run=inputs.dry_run or decision.mode == "plan",
-        parallel_uploads=inputs.parallel_uploads,
         required=inputs.mirrors == "true",
+        records=records,
     )
     with log.group("Zenodo Publish: mirrors"):
         result = mirrorer(request)
         if result is None:
             log.echo("the manifest has no mirrors")
-            return
+            return None
         log.echo_untrusted("\n".join(result.lines()))
     if writer is not None:
         writer.set_many(
@@ -261,7 +291,7 @@ def _mirror(
             }
         )
     _append_summary(environ, render_mirrors(result), log)
-    result.raise_for_failure()
+    return result
 
 
 def _default_mirrorer(engine: Engine | None, log: Workflow) -> Mirrorer:

@@ -126,6 +126,10 @@ class MirrorResult:
 StoreFactory = Callable[[MirrorTarget, int], "S3Store"]
 
 
+#: Requests at once per target (the aws CLI's default; Zenodo's --parallel is Zenodo's own).
+CONCURRENCY = 10
+
+
 def _open_store(target: MirrorTarget, parallel: int) -> S3Store:
     from zenodo_publish.mirror.s3 import S3Store  # boto3 only when a mirror runs
 
@@ -140,7 +144,7 @@ def run_mirrors(
     record_key: str | None = None,
     dry_run: bool = False,
     force: bool = False,
-    parallel: int = 4,
+    parallel: int = CONCURRENCY,
     reporter: Reporter | None = None,
     store_factory: StoreFactory | None = None,
 ) -> MirrorResult:
@@ -212,7 +216,7 @@ def mirror_manifest(
     *,
     dry_run: bool = False,
     force: bool = False,
-    parallel: int = 4,
+    parallel: int = CONCURRENCY,
     reporter: Reporter | None = None,
     store_factory: StoreFactory | None = None,
 ) -> MirrorResult:
@@ -236,7 +240,7 @@ def mirror_records(
     records: Sequence[tuple[str, Manifest]],
     *,
     dry_run: bool = False,
-    parallel: int = 4,
+    parallel: int = CONCURRENCY,
     reporter: Reporter | None = None,
 ) -> MirrorResult:
     """A collection's records (SPEC §9, §10): each record's files under ``prefix/<key>/`` of

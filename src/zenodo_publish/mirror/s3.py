@@ -35,6 +35,9 @@ MiB = 1024 * 1024
 MULTIPART_THRESHOLD = 8 * MiB
 PART_SIZE = 8 * MiB
 MAX_PARTS = 10_000
+#: Requests at once, files and parts together: the aws CLI's max_concurrent_requests. Each is
+#: one connection streaming from the file (no part is held in memory), so memory stays flat.
+CONCURRENCY = 10
 #: The metadata key holding the md5 (``x-amz-meta-md5``): a multipart ETag is not an md5.
 MD5_METADATA = "md5"
 
@@ -61,7 +64,7 @@ class S3Store:
         self,
         target: MirrorTarget,
         *,
-        parallel: int = 4,
+        parallel: int = CONCURRENCY,
         multipart_threshold: int = MULTIPART_THRESHOLD,
         part_size: int = PART_SIZE,
     ) -> None:
