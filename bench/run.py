@@ -217,6 +217,16 @@ def peak_memory(bench: Bench) -> list[Row]:
     ]
 
 
+# --- 7. mirrors (issue 14): the measurements live in bench/mirror.py ----------------------
+
+
+def mirror_rows(bench: Bench) -> list[Row]:
+    from bench.mirror import NOTE, rows
+
+    bench.note(NOTE)
+    return [Row(*row) for row in rows(bench.scratch)]
+
+
 # --- 3. upload throughput -------------------------------------------------------------------
 
 
@@ -472,13 +482,13 @@ def render(rows: list[Row], notes: list[str], elapsed: float, load_before: float
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
-        "--only", type=int, nargs="+", choices=range(1, 7), help="run only these measurements"
+        "--only", type=int, nargs="+", choices=range(1, 8), help="run only these measurements"
     )
     parser.add_argument(
         "--output", type=Path, help=f"write the table here (default: {RESULTS}, full runs only)"
     )
     args = parser.parse_args(argv)
-    wanted = set(args.only or range(1, 7))
+    wanted = set(args.only or range(1, 8))
     output: Path | None = args.output or (None if args.only else RESULTS)
 
     started = time.monotonic()
@@ -503,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         step(2, "peak memory, 2 GiB file", lambda: peak_memory(bench))
         step(4, "parallel uploads under latency", lambda: parallel_under_latency(bench))
         step(5, "rate limits", lambda: rate_limited_sync(bench))
+        step(7, "S3 mirrors (bench/mirror.py)", lambda: mirror_rows(bench))
         notes = bench.notes
     rows.sort(key=lambda row: row.number)
     table = render(rows, notes, time.monotonic() - started, load_before)
