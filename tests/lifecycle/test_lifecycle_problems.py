@@ -4,9 +4,11 @@ CLI) against the emulator, as a new user met them. Each failed on the code befor
 from __future__ import annotations
 
 import pytest
-from lifecycle_support import REPOSITORY_URL, World, citation_text, git, manifest_text
+import requests
+from lifecycle_support import REPOSITORY_URL, Killed, World, citation_text, git, manifest_text
 
 from zenodo_publish.manifest import parse_endpoint
+from zenodo_publish.sync.engine import SyncRequest, run
 
 
 def add_dataset(world: World, folder: str, title: str, files: dict[str, str], **kw: object) -> None:
@@ -255,9 +257,10 @@ def test_p8_version_disagreement_warns_on_the_sandbox_and_in_pr_plans(world: Wor
     assert pr.code == 0
     release = world.release_run("v1.0.0")
     assert release.code == 0, release.log
-    for run in (pr, release):
-        warnings = [line for line in run.log.splitlines() if line.startswith("::warning")]
-        assert any("versions disagree" in line and "0.9.0" in line for line in warnings), run.log
+    for action_run in (pr, release):
+        lines = action_run.log.splitlines()
+        warnings = [line for line in lines if line.startswith("::warning")]
+        assert any("versions disagree" in w and "0.9.0" in w for w in warnings), action_run.log
 
 
 # --- 9. CITATION.cff without type ---------------------------------------------------------------
@@ -322,3 +325,35 @@ def test_p6_the_two_keys_apply_to_every_spelling(world: World, url: str) -> None
     code, out = world.cli("publish", "--endpoint", url, "--set-version", "1.0.0")
     assert code == 4, out
     assert "refusing to publish on Zenodo production" in out
+
+
+def test_p11_no_second_concept_after_a_crash_right_after_create(world: World) -> None:
+    """No code_repository and no usable git origin: nothing marks the record. A run killed
+    right after Zenodo answered the create must not make the re-run create a second concept."""
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})
+    world.commit_push("Data")
+    laptop = world.root / "laptop"
+    git(world.root, "clone", "-q", world.remote.as_uri(), str(laptop))  # origin: file://
+    request = SyncRequest(
+        mode="sync",
+        manifest_path=laptop / "zenodo.yaml",
+        token=world.emu.token,
+        endpoint=world.api_url,
+    )
+
+    def die_after_create(response: requests.Response) -> None:
+        if response.request.method == "POST" and response.request.path_url.endswith("/records"):
+            raise Killed("right after the create")
+
+    world.hooks.append(die_after_create)
+    with pytest.raises(Killed):
+        run(request, backend_factory=world.backend_factory)
+    world.hooks.clear()
+    assert len(world.concepts()) == 1
+
+    again = run(request, backend_factory=world.backend_factory)
+    assert any("adopted draft" in message for message in again.messages), again.messages
+    (concept,) = world.concepts()
+    assert [d.record_id for d in concept.drafts] == [again.ids.record_id]
+    assert list(concept.drafts[0].files) == ["a.csv"]
+    assert any("no repository URL is known" in message for message in again.messages)

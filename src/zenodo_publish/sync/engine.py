@@ -17,7 +17,7 @@ from typing import Literal
 from zenodo_publish.citation import citation_settings, write_citation
 from zenodo_publish.citation.flow import concept_doi_of
 from zenodo_publish.communities import CommunityPlan, apply_communities, plan_communities
-from zenodo_publish.errors import UsageError, ZenodoPublishError
+from zenodo_publish.errors import StateError, UsageError, ZenodoPublishError
 from zenodo_publish.humanize import human_size, plural
 from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
 from zenodo_publish.manifest import resolve_files as resolve_local_files
@@ -29,7 +29,13 @@ from zenodo_publish.sync.force import checked_force_upload
 from zenodo_publish.sync.locate import carries_marker, is_foreign, locate
 from zenodo_publish.sync.marker import DatasetMarker, make_marker, record_ids_named_elsewhere
 from zenodo_publish.sync.plan import LocalSnapshot, Located, Plan, PlanPolicy, WantedFile, plan
-from zenodo_publish.sync.record_file import RecordEntry, read_entry, write_entry
+from zenodo_publish.sync.record_file import (
+    RecordEntry,
+    read_entry,
+    read_pending_create,
+    write_entry,
+    write_pending_create,
+)
 from zenodo_publish.sync.report import NullReporter, Reporter
 from zenodo_publish.sync.result import FileOutcome, PublishedVersion, RecordIds, RunResult
 from zenodo_publish.zenodo import make_backend
@@ -166,6 +172,8 @@ class _Run:
                 record_file=str(self.manifest.record_file),
                 named_elsewhere=self._named_elsewhere,
             )
+            if located.kind == "none" and self.marker is None:
+                located = self._recover_unmarked_create(backend, located)
             self.latest_published = _latest_published(backend, located, entry)
             if self.latest_published is not None:
                 located = dataclasses.replace(located, latest_version=self.latest_published.version)
@@ -196,6 +204,12 @@ class _Run:
             find_own_draft=lambda: self._find_own_draft(backend),
             force_upload=policy.force_upload,
         )
+        if the_plan.action == "create" and self.marker is None:
+            # Nothing marks the record: remember which same-titled drafts exist before creating,
+            # so a re-run after a crash right after the create finds the draft it made.
+            before = frozenset(d.id for d in self._same_title_drafts(backend))
+            if write_pending_create(self.record_path, self.endpoint.api_url, before):
+                self.record_file_changed = True
         applied = applier.apply(the_plan, located, snapshot.files)
         self.notes.extend(applied.notes)
         if applied.record.is_published and not applied.record.is_draft:
@@ -302,9 +316,45 @@ class _Run:
             self.record_file_changed = True
             self.reporter.info(f"   record file {self.manifest.record_file} -> draft {record.id}")
 
+    def _same_title_drafts(self, backend: Backend) -> list[RemoteRecord]:
+        title = self.manifest.metadata.metadata.title
+        query = 'metadata.title:"{}"'.format(title.replace("\\", " ").replace('"', " "))
+        return [
+            d
+            for d in backend.find_drafts(query)
+            if not d.is_published and d.metadata.get("title") == title
+        ]
+
+    def _unmarked_new_draft(self, backend: Backend) -> RemoteRecord | None:
+        """The draft an interrupted create without a marker made: same title, and not among
+        the drafts that existed when that create started. Several: refuse to guess."""
+        before = read_pending_create(self.record_path, self.endpoint.api_url)
+        if before is None:
+            return None
+        new = [d for d in self._same_title_drafts(backend) if d.id not in before]
+        if len(new) > 1:
+            raise StateError(
+                f"several drafts titled {self.manifest.metadata.metadata.title!r} appeared since "
+                f"an interrupted run started creating one ({', '.join(d.id for d in new)}); "
+                "zenodo-publish will not guess which one is yours",
+                hint=f"write the right id into {self.manifest.record_file}, or discard the "
+                "extra drafts; set code_repository so records carry a marker",
+            )
+        return backend.read_draft(new[0].id) if new else None
+
+    def _recover_unmarked_create(self, backend: Backend, located: Located) -> Located:
+        draft = self._unmarked_new_draft(backend)
+        if draft is None:
+            return located
+        note = (
+            f"adopted draft {draft.id}: an earlier run created it and was interrupted before "
+            "it wrote the record file (same title; it did not exist when that run started)"
+        )
+        return Located("draft", draft, (note, *located.notes))
+
     def _find_own_draft(self, backend: Backend) -> RemoteRecord | None:
         if self.marker is None:
-            return None
+            return self._unmarked_new_draft(backend)
         foreign = self._named_elsewhere()
         drafts = [
             d

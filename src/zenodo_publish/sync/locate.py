@@ -18,8 +18,9 @@ from zenodo_publish.sync.record_file import RecordEntry
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord
 
 NO_MARKER_NOTE = (
-    "no repository URL is known, so no record of an interrupted earlier run can be "
-    "looked for; set code_repository in the manifest to enable that"
+    "no repository URL is known, so records carry no marker: a draft of an interrupted "
+    "earlier run is found only from this checkout's record file; set code_repository in the "
+    "manifest so that any checkout finds it"
 )
 
 

@@ -96,7 +96,7 @@ def read_entry(path: Path, endpoint_url: str) -> RecordEntry | None:
         return RecordEntry(record_id=record_id)
     document = _load_json(path, text)
     raw = document.get(endpoint_url)
-    if raw is None:
+    if raw is None or (isinstance(raw, dict) and _PENDING in raw and "record_id" not in raw):
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("record_id"), str):
         raise _bad(path, f"the entry for {endpoint_url} has no record_id string")
@@ -114,6 +114,39 @@ def _published(path: Path, endpoint_url: str, raw: dict[str, Any]) -> PublishedV
     return PublishedVersion(**values)
 
 
+_PENDING = "creating"
+
+
+def read_pending_create(path: Path, endpoint_url: str) -> frozenset[str] | None:
+    """The ids of the same-titled drafts that existed when a create started that never wrote
+    its record id (None: no create is pending). Used only without a dataset marker."""
+    if not path.exists() or is_stepup_format(path):
+        return None
+    raw = _load_json(path, path.read_text(encoding="utf-8")).get(endpoint_url)
+    if not isinstance(raw, dict) or "record_id" in raw:
+        return None
+    pending = raw.get(_PENDING)
+    if not isinstance(pending, dict):
+        return None
+    before = pending.get("drafts_before")
+    return (
+        frozenset(str(i) for i in before if isinstance(i, str))
+        if isinstance(before, list)
+        else None
+    )
+
+
+def write_pending_create(path: Path, endpoint_url: str, drafts_before: frozenset[str]) -> bool:
+    """Note, before a create without a marker, which drafts of the same title exist already:
+    the draft a crashed create made is the one that is new (SPEC §5.8, §13.1)."""
+    if is_stepup_format(path):
+        return False
+    old_text = path.read_text(encoding="utf-8") if path.exists() else None
+    document = _load_json(path, old_text) if old_text else {}
+    document[endpoint_url] = {_PENDING: {"drafts_before": sorted(drafts_before)}}
+    return _write_text(path, old_text, document)
+
+
 def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
     """Store ``entry`` for ``endpoint_url``, keeping the other endpoints' entries.
 
@@ -121,11 +154,18 @@ def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
     """
     old_text = path.read_text(encoding="utf-8") if path.exists() else None
     if is_stepup_format(path):
-        new_text = entry.record_id + "\n"
+        return _write_text(path, old_text, entry.record_id + "\n")
+    document = _load_json(path, old_text) if old_text else {}
+    document[endpoint_url] = entry.as_json()
+    return _write_text(path, old_text, document)
+
+
+def _write_text(path: Path, old_text: str | None, content: str | dict[str, Any]) -> bool:
+    """Write ``content`` (a JSON document, byte-stable) unless the bytes are unchanged."""
+    if isinstance(content, dict):
+        new_text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     else:
-        document = _load_json(path, old_text) if old_text else {}
-        document[endpoint_url] = entry.as_json()
-        new_text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        new_text = content
     if new_text == old_text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
