@@ -106,3 +106,32 @@ def test_what_zenodo_echoes_compares_equal_to_what_was_sent() -> None:
 )
 def test_licence_read_back_through_the_inverse_legacy_map(legacy_id: str, rdm_id: str) -> None:
     assert normalise_legacy({"license": legacy_id})["license"] == rdm_id
+
+
+def test_organisation_creator_notebook_type_location_at_zero_second_sync_writes_nothing(
+    cli_env: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    (repo / "data" / "a.csv").write_text("a,b\n1,2\n")
+    manifest = (
+        MANIFEST.format(endpoint=cli_env.emu.api_url)
+        .replace("resource_type: dataset", "resource_type: software-computationalnotebook")
+        .replace(
+            "    - family_name: Doe\n      given_name: Jane\n",
+            "    - name: Heat Transfer Lab, Ghent University\n      type: organizational\n",
+        )
+        .replace(
+            "  communities:",
+            "  locations:\n    - {place: Null Island, lat: 0, lon: 0}\n  communities:",
+        )
+    )
+    (repo / "zenodo.yaml").write_text(manifest)
+    assert main(["sync", "--manifest", str(repo / "zenodo.yaml"), "--json"]) == 0, (
+        capsys.readouterr().err
+    )
+    capsys.readouterr()
+    cli_env.mark()
+    assert main(["sync", "--manifest", str(repo / "zenodo.yaml"), "--json"]) == 0
+    capsys.readouterr()
+    assert writes(cli_env.log()) == [], calls(cli_env.log())
