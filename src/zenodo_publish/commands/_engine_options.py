@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,11 @@ from zenodo_publish.errors import UsageError
 from zenodo_publish.humanize import human_size
 from zenodo_publish.redact import register_secret
 from zenodo_publish.sync.result import RunResult
+
+if TYPE_CHECKING:
+    from zenodo_publish.manifest import Endpoint, Manifest
+    from zenodo_publish.sync.record_file import RecordEntry
+    from zenodo_publish.zenodo import Backend
 
 if TYPE_CHECKING:
     from zenodo_publish.mirror.run import MirrorResult
@@ -70,6 +75,40 @@ def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = Tru
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     add_selection_arguments(parser)
+
+
+@dataclass(frozen=True)
+class NamedRecord:
+    """The record this repository's record file names for the endpoint, and a backend to it."""
+
+    manifest: Manifest
+    endpoint: Endpoint
+    entry: RecordEntry
+    backend: Backend
+
+
+def named_record(args: argparse.Namespace, *, action: str, hint: str) -> NamedRecord:
+    """For commands that act on the record the record file names (discard, versions): a
+    UsageError naming what to do when there is no such record or no token."""
+    from zenodo_publish.manifest import load_manifest, parse_endpoint
+    from zenodo_publish.sync.record_file import read_entry
+    from zenodo_publish.zenodo import make_backend  # the HTTP stack only when it is used
+
+    manifest = load_manifest(args.manifest, repo_root=args.repo_root)
+    endpoint = parse_endpoint(args.endpoint) if args.endpoint else manifest.endpoint
+    entry = read_entry(manifest.repo_root / manifest.record_file, endpoint.api_url)
+    if entry is None:
+        raise UsageError(
+            f"{manifest.record_file} holds no record for {endpoint.api_url}; nothing to {action}",
+            hint=hint,
+        )
+    token = resolve_token(
+        args, manifest.repo_root / manifest.token_file if manifest.token_file else None
+    )
+    if not token:
+        raise UsageError(f"a Zenodo token is needed to {action}", hint="set ZENODO_TOKEN")
+    backend = make_backend(endpoint, args.api or manifest.api, token)
+    return NamedRecord(manifest, endpoint, entry, backend)
 
 
 def add_force_upload_argument(parser: argparse.ArgumentParser) -> None:

@@ -11,10 +11,8 @@ import argparse
 import json
 import sys
 
-from zenodo_publish.commands._engine_options import add_engine_arguments, resolve_token
-from zenodo_publish.errors import UsageError
-from zenodo_publish.manifest import load_manifest, parse_endpoint
-from zenodo_publish.sync.record_file import RecordEntry, read_entry, remove_entry, write_entry
+from zenodo_publish.commands._engine_options import add_engine_arguments, named_record
+from zenodo_publish.sync.record_file import RecordEntry, remove_entry, write_entry
 
 HELP = "discard this repository's open Zenodo draft (the one the record file names)"
 
@@ -24,23 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenodo_publish.zenodo import make_backend  # the HTTP stack only when it is used
-
-    manifest = load_manifest(args.manifest)
-    endpoint = parse_endpoint(args.endpoint) if args.endpoint else manifest.endpoint
-    record_path = manifest.repo_root / manifest.record_file
-    entry = read_entry(record_path, endpoint.api_url)
-    if entry is None:
-        raise UsageError(
-            f"{manifest.record_file} holds no record for {endpoint.api_url}; nothing to discard",
-            hint="discard only touches the draft this repository's record file names",
-        )
-    token = resolve_token(
-        args, manifest.repo_root / manifest.token_file if manifest.token_file else None
+    named = named_record(
+        args,
+        action="discard",
+        hint="discard only touches the draft this repository's record file names",
     )
-    if not token:
-        raise UsageError("a Zenodo token is needed to discard", hint="set ZENODO_TOKEN")
-    backend = make_backend(endpoint, args.api or manifest.api, token)
+    backend, entry, endpoint = named.backend, named.entry, named.endpoint
+    record_path = named.manifest.repo_root / named.manifest.record_file
     draft = backend.read_draft(entry.record_id)
     if draft is None:
         _say(args, {"discarded": None, "record_id": entry.record_id}, "no open draft; nothing done")

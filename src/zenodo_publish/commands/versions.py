@@ -13,10 +13,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from zenodo_publish.commands._engine_options import add_engine_arguments, resolve_token
-from zenodo_publish.errors import UsageError
-from zenodo_publish.manifest import load_manifest, parse_endpoint
-from zenodo_publish.sync.record_file import read_entry
+from zenodo_publish.commands._engine_options import add_engine_arguments, named_record
 
 HELP = "list every published version of this repository's record (--json)"
 
@@ -37,22 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zenodo_publish.zenodo import make_backend  # the HTTP stack only when it is used
-
-    manifest = load_manifest(args.manifest, repo_root=args.repo_root)
-    endpoint = parse_endpoint(args.endpoint) if args.endpoint else manifest.endpoint
-    entry = read_entry(manifest.repo_root / manifest.record_file, endpoint.api_url)
-    if entry is None:
-        raise UsageError(
-            f"{manifest.record_file} holds no record for {endpoint.api_url}",
-            hint="run `zenodo-publish sync` first, or pass the endpoint the record lives on",
-        )
-    token = resolve_token(
-        args, manifest.repo_root / manifest.token_file if manifest.token_file else None
+    named = named_record(
+        args,
+        action="list",
+        hint="run `zenodo-publish sync` first, or pass the endpoint the record lives on",
     )
-    if not token:
-        raise UsageError("a Zenodo token is needed to list versions", hint="set ZENODO_TOKEN")
-    backend = make_backend(endpoint, args.api or manifest.api, token)
+    backend, entry, endpoint = named.backend, named.entry, named.endpoint
     rows = [
         VersionRow(
             record_id=r.id,
