@@ -19,7 +19,7 @@ def test_stepup_zenodo_yaml_is_accepted_unchanged(tmp_path: Path) -> None:
     assert manifest.endpoint == Endpoint("sandbox", "https://sandbox.zenodo.org/api")
     assert manifest.record_file == Path("zenodo_id.txt")
     assert manifest.record_file_is_stepup
-    assert manifest.token_file == Path("~/.config/zenodo/sandbox_token.txt").expanduser()
+    assert manifest.token_file == "~/.config/zenodo/sandbox_token.txt"
     assert manifest.code_repository == "https://github.com/example/stepup-dataset"
     assert manifest.publish == PublishPolicy("never", "v*")
     md = manifest.metadata.metadata

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from zenodo_publish import paths
 from zenodo_publish.citation.badge import END, START, set_badge
 from zenodo_publish.citation.cff import CffEditError, set_dois
 from zenodo_publish.errors import ManifestError, Problem
@@ -88,39 +87,47 @@ def write_citation(
         if not path.is_file():
             notes.append(f"citation: {name} does not exist; no DOI written there")
             continue
-        old = path.read_bytes().decode("utf-8")
+        old = _read(repo_root, name, notes)
+        if old is None:
+            continue
         try:
             new = set_dois(old, doi, concept_doi)
         except CffEditError as error:
             notes.append(f"citation: {name}: {error}; write the DOIs there by hand")
             continue
         if new != old:
-            _write(path, new)
+            _write(repo_root, name, new)
             changed.append(name)
     if settings.badge and concept_doi:
         path = repo_root / settings.badge
-        old = path.read_bytes().decode("utf-8") if path.is_file() else ""
-        new_badge = set_badge(old, concept_doi, site_url(api_url))
-        if new_badge is None:
+        old = _read(repo_root, settings.badge, notes) if path.is_file() else ""
+        new_badge = set_badge(old, concept_doi, site_url(api_url)) if old is not None else None
+        if old is None:
+            pass
+        elif new_badge is None:
             notes.append(
                 f"citation: {settings.badge} has no badge markers; put {START}{END} where the "
                 "DOI badge should go"
             )
         elif new_badge != old:
-            _write(path, new_badge)
+            _write(repo_root, settings.badge, new_badge)
             changed.append(settings.badge)
     return CitationWrite(tuple(changed), tuple(notes))
 
 
-def _write(path: Path, text: str) -> None:
-    """Atomic, keeping the file's mode: a crash never leaves half a CITATION.cff."""
-    mode = path.stat().st_mode & 0o777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+def _read(repo_root: Path, name: str, notes: list[str]) -> str | None:
+    """A file the manifest names, through :mod:`zenodo_publish.paths` (inside the repository, a
+    regular file, size-capped); a refusal is a note, and nothing is written there."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-        Path(temporary).chmod(mode)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        return paths.read_text(repo_root / name, root=repo_root)
+    except (paths.UnsafePath, OSError, UnicodeDecodeError) as error:
+        reason = error.message if isinstance(error, paths.UnsafePath) else "cannot read it"
+        notes.append(f"citation: {name}: {reason}; no DOI written there")
+        return None
+
+
+def _write(repo_root: Path, name: str, text: str) -> None:
+    """Atomic, inside the repository only, keeping the file's mode: a crash never leaves half a
+    CITATION.cff."""
+    mode = (repo_root / name).stat().st_mode & 0o777
+    paths.write_text_inside(repo_root, name, text, mode=mode)

@@ -35,7 +35,7 @@ def collection_status(collection: Collection, endpoint_url: str) -> list[RecordS
     found: list[RecordStatus] = []
     for record in collection.records:
         path = collection.repo_root / collection.record_file(record.key)
-        entry = read_entry(path, endpoint_url)
+        entry = read_entry(path, endpoint_url, root=collection.repo_root)
         selected, _ = select_files(record.manifest.files)
         names = tuple(item.name for item in selected)
         if entry is None:

@@ -15,8 +15,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from zenodo_publish import paths
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.loader import escape_problem
+
+TABLE_CAP = paths.MAX_TABLE_BYTES
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,11 @@ class Table:
 def read_table(root: Path, relative: str, *, sheet: str | None = None) -> Table:
     """Read ``relative`` (inside ``root``). Raises ManifestError naming the file and row."""
     path = root / relative
-    if not path.is_file():
+    try:
+        paths.check_name(relative, what="the records table")
+    except paths.UnsafePath as error:
+        raise ManifestError([Problem(error.message, "records.table", hint=error.hint)]) from None
+    if not (path.exists() or path.is_symlink()):
         raise ManifestError(
             [Problem("the records table does not exist", relative, hint="fix records.table")]
         )
@@ -47,22 +54,24 @@ def read_table(root: Path, relative: str, *, sheet: str | None = None) -> Table:
     if escape is not None:
         raise ManifestError([escape])
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        grid = _xlsx_rows(path, relative, sheet)
-    else:
-        grid = _text_rows(path, relative, "\t" if suffix == ".tsv" else ",")
-    return _table(relative, grid)
-
-
-def _text_rows(path: Path, relative: str, delimiter: str) -> list[tuple[int, list[str]]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if suffix == ".xlsx":
+            grid = _xlsx_rows(paths.regular_file(path, root=root, limit=TABLE_CAP), relative, sheet)
+        else:
+            text = paths.read_text(path, root=root, limit=TABLE_CAP, encoding="utf-8-sig")
+            grid = _text_rows(text, relative, "\t" if suffix == ".tsv" else ",")
+    except paths.UnsafePath as error:
+        raise ManifestError([Problem(error.message, relative, hint=error.hint)]) from None
     except UnicodeDecodeError as error:
         raise ManifestError(
             [Problem(f"not UTF-8 text: {error.reason}", relative, hint="save the table as UTF-8")]
         ) from None
     except OSError as error:
         raise ManifestError([Problem(f"cannot read: {error.strerror}", relative)]) from None
+    return _table(relative, grid)
+
+
+def _text_rows(text: str, relative: str, delimiter: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     start = 1

@@ -46,9 +46,7 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
     collection = load_collection(manifest_path, repo_root=args.repo_root, check_files=check_files)
     select(collection.keys, wanted=wanted, shard=shard)  # unknown keys are an error here
     first = collection.first
-    token = resolve_token(
-        args, first.repo_root / first.token_file if first.token_file is not None else None
-    )
+    token = resolve_token(args, first)
     repository_url = args.repository_url or first.code_repository
     if repository_url is None:
         repository_url = repository_url_from_git(collection.repo_root)

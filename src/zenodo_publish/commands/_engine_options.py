@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zenodo_publish import tokens
 from zenodo_publish.commands._collection import add_selection_arguments, run_collection_command
 from zenodo_publish.commands._manifest_options import add_manifest_arguments
 from zenodo_publish.errors import UsageError
 from zenodo_publish.humanize import human_size
-from zenodo_publish.redact import register_secret
 from zenodo_publish.sync.result import RunResult
+from zenodo_publish.tokens import TOKEN_ENV
 
 if TYPE_CHECKING:
     from zenodo_publish.manifest import Endpoint, Manifest
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from zenodo_publish.mirror.run import MirrorResult
-
-TOKEN_ENV = "ZENODO_TOKEN"
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser, *, dry_run: bool = True) -> None:
@@ -96,15 +94,15 @@ def named_record(args: argparse.Namespace, *, action: str, hint: str) -> NamedRe
 
     manifest = load_manifest(args.manifest, repo_root=args.repo_root)
     endpoint = parse_endpoint(args.endpoint) if args.endpoint else manifest.endpoint
-    entry = read_entry(manifest.repo_root / manifest.record_file, endpoint.api_url)
+    entry = read_entry(
+        manifest.repo_root / manifest.record_file, endpoint.api_url, root=manifest.repo_root
+    )
     if entry is None:
         raise UsageError(
             f"{manifest.record_file} holds no record for {endpoint.api_url}; nothing to {action}",
             hint=hint,
         )
-    token = resolve_token(
-        args, manifest.repo_root / manifest.token_file if manifest.token_file else None
-    )
+    token = resolve_token(args, manifest)
     if not token:
         raise UsageError(f"a Zenodo token is needed to {action}", hint="set ZENODO_TOKEN")
     backend = make_backend(endpoint, args.api or manifest.api, token)
@@ -130,33 +128,11 @@ def parallel_count(text: str) -> int:
     return value
 
 
-def resolve_token(args: argparse.Namespace, manifest_token_file: Path | None) -> str | None:
-    """The token from --token-file, $ZENODO_TOKEN, or the manifest's path_token, in that order.
-    Registered as a secret before anything else happens with it."""
-    path: Path | None = args.token_file
-    if path is not None:
-        token = _read_token_file(path, "--token-file")
-    elif os.environ.get(TOKEN_ENV):
-        token = os.environ[TOKEN_ENV].strip()
-    elif manifest_token_file is not None and manifest_token_file.is_file():
-        token = _read_token_file(manifest_token_file, "path_token")
-    else:
-        return None
-    register_secret(token)
-    return token
-
-
-def _read_token_file(path: Path, where: str) -> str:
-    try:
-        token = path.read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise UsageError(
-            f"cannot read the token file {path} ({where}): {error.strerror}",
-            hint="check the path, or set ZENODO_TOKEN instead",
-        ) from error
-    if not token:
-        raise UsageError(f"the token file {path} ({where}) is empty")
-    return token
+def resolve_token(args: argparse.Namespace, manifest: Manifest) -> str | None:
+    """The token from --token-file, $ZENODO_TOKEN, or the manifest's path_token, in that order
+    (the rules are in :mod:`zenodo_publish.tokens`). Registered as a secret before anything
+    else happens with it."""
+    return tokens.resolve_token(args.token_file, manifest.token_file, manifest.repo_root)
 
 
 def version_from(args: argparse.Namespace) -> str | None:
@@ -261,10 +237,7 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
     if is_collection(manifest_path):
         return run_collection_command(args, mode=mode, may_publish=may_publish)
     manifest = load_manifest(manifest_path, repo_root=args.repo_root)
-    token = resolve_token(
-        args,
-        manifest.repo_root / manifest.token_file if manifest.token_file is not None else None,
-    )
+    token = resolve_token(args, manifest)
     repository_url = args.repository_url or manifest.code_repository
     if repository_url is None:
         repository_url = repository_url_from_git(manifest.repo_root)

@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
                     state="published",
                     record_url=record.html_url,
                 ),
+                root=named.manifest.repo_root,
             )
             outcome["record_id"] = record.id
         else:
-            remove_entry(record_path, endpoint.api_url)
+            remove_entry(record_path, endpoint.api_url, root=named.manifest.repo_root)
             outcome["record_id"] = None
     _say(args, outcome, f"discarded draft {draft.id}")
     return 0

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from zenodo_publish import paths
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.loader import LoadedYaml, PathKey, escape_problem, load_yaml_file
 from zenodo_publish.manifest.rules import FileRule
@@ -62,13 +63,17 @@ Entries = list[tuple[str, FileRule]]
 def read_catalog(root: Path, relative: str, rule: FileRule) -> tuple[Entries, list[Problem]]:
     """``(repository-relative file, rule pointing at its catalog line)`` for each entry."""
     path = root / relative
-    if not path.is_file():
+    try:
+        paths.check_name(relative, what="the catalog")
+    except paths.UnsafePath as error:
+        return [], [rule.problem(error.message, error.hint)]
+    if not (path.exists() or path.is_symlink()):
         return [], [rule.problem(f"catalog {relative} does not exist", "fix the path")]
     escape = escape_problem(path, root, file=relative)
     if escape is not None:
         return [], [rule.problem(f"catalog {escape.message}", escape.hint)]
     try:
-        loaded = load_yaml_file(path, file=relative)
+        loaded = load_yaml_file(path, file=relative, root=root)
     except ManifestError as error:
         return [], error.problems
     data = loaded.data
@@ -163,6 +168,11 @@ def _add(
     entries: Entries,
     problems: list[Problem],
 ) -> None:
+    try:
+        paths.check_name(item, what="the entry")
+    except paths.UnsafePath as error:
+        problems.append(loaded.problem(item_path, error.message, error.hint))
+        return
     folder = PurePosixPath(relative).parent
     pure = PurePosixPath(item.strip())
     entry = posixpath.normpath((folder / pure).as_posix())

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from zenodo_publish import paths
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.archive import md5_many, write_deterministic_zip
 from zenodo_publish.manifest.catalog import read_catalog
@@ -84,6 +85,11 @@ class _Selector:
 
     def relative(self, rule: FileRule, text: str, *, base: str = "") -> str | None:
         """A safe repository-relative POSIX path, or None (with a problem) when it leaves."""
+        try:
+            paths.check_name(text, what="the pattern")
+        except paths.UnsafePath as error:
+            self.problems.append(rule.problem(error.message, error.hint))
+            return None
         pure = PurePosixPath(text.replace("\\", "/"))
         if pure.is_absolute() or ".." in pure.parts:
             self.problems.append(

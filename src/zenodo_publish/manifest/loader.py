@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from zenodo_publish import paths
 from zenodo_publish.errors import ManifestError, Problem
 
 PathKey = tuple[str | int, ...]
@@ -241,14 +242,17 @@ def parse_yaml(text: str, *, file: str) -> LoadedYaml:
     return loaded
 
 
-def read_text(path: Path, *, file: str) -> str:
-    """Read a UTF-8 text file, turning I/O and encoding errors into a ManifestError."""
+def read_text(path: Path, *, file: str, root: Path | None = None) -> str:
+    """Read a UTF-8 text file through :mod:`zenodo_publish.paths` (a regular file, size-capped,
+    inside ``root`` when given), turning every refusal into a ManifestError naming ``file``."""
     try:
-        return path.read_text(encoding="utf-8")
+        return paths.read_text(path, root=root)
     except FileNotFoundError:
         raise ManifestError(
             [Problem("file not found", file, hint=f"create {file} or point at another file")]
         ) from None
+    except paths.UnsafePath as error:
+        raise ManifestError([Problem(error.message, file, hint=error.hint)]) from None
     except UnicodeDecodeError as error:
         raise ManifestError(
             [Problem(f"not UTF-8 text: {error.reason}", file, hint="save it as UTF-8")]
@@ -260,7 +264,8 @@ def read_text(path: Path, *, file: str) -> str:
 def source_file_problems(root: Path, name: str) -> list[Problem]:
     """Why a metadata source listed in ``metadata_from`` cannot be read: it does not exist, or
     it is a symlink leading out of the repository. Empty when it can be read."""
-    if not (root / name).is_file():
+    path = root / name
+    if not (path.exists() or path.is_symlink()):
         return [
             Problem(
                 f"{name} is listed in metadata_from but does not exist",
@@ -276,10 +281,10 @@ def escape_problem(path: Path, root: Path, *, file: str) -> Problem | None:
     """A problem when ``path`` (a file the repository names) is a symlink leading out of
     ``root``: such a file is never read, so nothing outside the repository reaches Zenodo."""
     try:
-        inside = path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        inside = False
-    if inside:
+        paths.inside(root, path, strict=False)
+    except (paths.UnsafePath, OSError):
+        pass
+    else:
         return None
     return Problem(
         f"{file} is a symlink pointing outside the repository",
@@ -288,5 +293,5 @@ def escape_problem(path: Path, root: Path, *, file: str) -> Problem | None:
     )
 
 
-def load_yaml_file(path: Path, *, file: str) -> LoadedYaml:
-    return parse_yaml(read_text(path, file=file), file=file)
+def load_yaml_file(path: Path, *, file: str, root: Path | None = None) -> LoadedYaml:
+    return parse_yaml(read_text(path, file=file, root=root), file=file)

@@ -107,7 +107,7 @@ class Manifest:
     endpoint: Endpoint
     api: Literal["rdm", "legacy"]
     record_file: Path  # repository-relative; .txt means StepUp's one-line format
-    token_file: Path | None  # StepUp's path_token, absolute
+    token_file: str | None  # StepUp's path_token as written (see zenodo_publish.tokens)
     code_repository: str | None
     metadata: ResolvedMetadata
     publish: PublishPolicy
@@ -211,7 +211,10 @@ def inspect_manifest(
     root = (repo_root or path.parent).resolve()
     display = _display_name(path, root)
     try:
-        loaded = load_yaml_file(path, file=display)
+        # A manifest inside the repository must stay there (no symlink out); one named outside it
+        # on the command line is the user's own choice.
+        within = path.absolute().parent.resolve().is_relative_to(root)
+        loaded = load_yaml_file(path, file=display, root=root if within else None)
     except ManifestError as error:
         return None, error.problems
     return inspect_loaded(path, loaded, root, check_files=check_files)

@@ -164,7 +164,9 @@ class _Run:
         self._check_citation()
         backend = self._backend()
         with self.reporter.phase("Comparing with Zenodo"):
-            entry = read_entry(self.record_path, self.endpoint.api_url)
+            entry = read_entry(
+                self.record_path, self.endpoint.api_url, root=self.manifest.repo_root
+            )
             located = locate(
                 backend,
                 entry,
@@ -208,7 +210,9 @@ class _Run:
             # Nothing marks the record: remember which same-titled drafts exist before creating,
             # so a re-run after a crash right after the create finds the draft it made.
             before = frozenset(d.id for d in self._same_title_drafts(backend))
-            if write_pending_create(self.record_path, self.endpoint.api_url, before):
+            if write_pending_create(
+                self.record_path, self.endpoint.api_url, before, root=self.manifest.repo_root
+            ):
                 self.record_file_changed = True
         applied = applier.apply(the_plan, located, snapshot.files)
         self.notes.extend(applied.notes)
@@ -216,7 +220,12 @@ class _Run:
             self.latest_published = _published_version(applied.record)
         ids = self._apply_communities(backend, self._ids(applied.record))
         ids = self._write_citation(backend, ids)
-        changed = write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids))
+        changed = write_entry(
+            self.record_path,
+            self.endpoint.api_url,
+            RecordEntry.from_ids(ids),
+            root=self.manifest.repo_root,
+        )
         self.record_file_changed = self.record_file_changed or changed
         files = tuple(
             FileOutcome(op.name, op.action, op.size, op.md5, op.origin) for op in applied.files
@@ -312,7 +321,12 @@ class _Run:
     def _remember_draft(self, record: RemoteRecord) -> None:
         """Write the record file the moment a draft exists, before any upload (SPEC §4)."""
         ids = self._ids(record)
-        if write_entry(self.record_path, self.endpoint.api_url, RecordEntry.from_ids(ids)):
+        if write_entry(
+            self.record_path,
+            self.endpoint.api_url,
+            RecordEntry.from_ids(ids),
+            root=self.manifest.repo_root,
+        ):
             self.record_file_changed = True
             self.reporter.info(f"   record file {self.manifest.record_file} -> draft {record.id}")
 
@@ -328,7 +342,9 @@ class _Run:
     def _unmarked_new_draft(self, backend: Backend) -> RemoteRecord | None:
         """The draft an interrupted create without a marker made: same title, and not among
         the drafts that existed when that create started. Several: refuse to guess."""
-        before = read_pending_create(self.record_path, self.endpoint.api_url)
+        before = read_pending_create(
+            self.record_path, self.endpoint.api_url, root=self.manifest.repo_root
+        )
         if before is None:
             return None
         new = [d for d in self._same_title_drafts(backend) if d.id not in before]

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from zenodo_publish import paths
+
 #: The manifest at this path (relative to the repository root) is marked by the bare URL.
 DEFAULT_MANIFEST = "zenodo.yaml"
 #: Folders never searched for other record files.
@@ -88,8 +90,8 @@ def record_ids_named_elsewhere(
 
 def _ids_in(path: Path, endpoint_url: str) -> set[str]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        document = json.loads(paths.read_text(path, root=path.parent))
+    except (OSError, ValueError, paths.UnsafePath):
         return set()
     entry = document.get(endpoint_url) if isinstance(document, dict) else None
     if not isinstance(entry, dict):

@@ -89,7 +89,7 @@ def _citation_version(path: Path) -> str | None:
         return None
     try:
         # The manifest's own loader: alias bombs refused, I/O and encoding errors reported.
-        document = load_yaml_file(path, file="CITATION.cff").data
+        document = load_yaml_file(path, file="CITATION.cff", root=path.parent).data
     except ManifestError as error:
         reason = "; ".join(p.message for p in error.problems)
         raise PolicyError(

@@ -27,12 +27,11 @@ indentation), so an unchanged record never makes a git diff.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from zenodo_publish import paths
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.sync.result import PublishedVersion, RecordIds
 
@@ -82,17 +81,19 @@ def is_stepup_format(path: Path) -> bool:
     return path.suffix == ".txt"
 
 
-def read_entry(path: Path, endpoint_url: str) -> RecordEntry | None:
-    """The entry for ``endpoint_url``, or None when the file or the entry does not exist."""
-    if not path.exists():
+def read_entry(path: Path, endpoint_url: str, *, root: Path | None = None) -> RecordEntry | None:
+    """The entry for ``endpoint_url``, or None when the file or the entry does not exist.
+    The file must be a regular file inside ``root`` (default: its own folder)."""
+    text = _read(path, root)
+    if text is None:
         return None
-    text = path.read_text(encoding="utf-8")
     if is_stepup_format(path):
         record_id = text.strip()
         if not record_id:
             return None
         if not record_id.isdigit():
-            raise _bad(path, f"expected a record id (digits), found {record_id[:40]!r}")
+            # Never quote the content: it could be anything the repository links to.
+            raise _bad(path, "expected a record id (digits only) and found something else")
         return RecordEntry(record_id=record_id)
     document = _load_json(path, text)
     raw = document.get(endpoint_url)
@@ -117,12 +118,17 @@ def _published(path: Path, endpoint_url: str, raw: dict[str, Any]) -> PublishedV
 _PENDING = "creating"
 
 
-def read_pending_create(path: Path, endpoint_url: str) -> frozenset[str] | None:
+def read_pending_create(
+    path: Path, endpoint_url: str, *, root: Path | None = None
+) -> frozenset[str] | None:
     """The ids of the same-titled drafts that existed when a create started that never wrote
     its record id (None: no create is pending). Used only without a dataset marker."""
-    if not path.exists() or is_stepup_format(path):
+    if is_stepup_format(path):
         return None
-    raw = _load_json(path, path.read_text(encoding="utf-8")).get(endpoint_url)
+    text = _read(path, root)
+    if text is None:
+        return None
+    raw = _load_json(path, text).get(endpoint_url)
     if not isinstance(raw, dict) or "record_id" in raw:
         return None
     pending = raw.get(_PENDING)
@@ -136,31 +142,55 @@ def read_pending_create(path: Path, endpoint_url: str) -> frozenset[str] | None:
     )
 
 
-def write_pending_create(path: Path, endpoint_url: str, drafts_before: frozenset[str]) -> bool:
+def write_pending_create(
+    path: Path, endpoint_url: str, drafts_before: frozenset[str], *, root: Path | None = None
+) -> bool:
     """Note, before a create without a marker, which drafts of the same title exist already:
     the draft a crashed create made is the one that is new (SPEC §5.8, §13.1)."""
     if is_stepup_format(path):
         return False
-    old_text = path.read_text(encoding="utf-8") if path.exists() else None
+    old_text = _read(path, root)
     document = _load_json(path, old_text) if old_text else {}
     document[endpoint_url] = {_PENDING: {"drafts_before": sorted(drafts_before)}}
-    return _write_text(path, old_text, document)
+    return _write_text(path, root, old_text, document)
 
 
-def write_entry(path: Path, endpoint_url: str, entry: RecordEntry) -> bool:
-    """Store ``entry`` for ``endpoint_url``, keeping the other endpoints' entries.
+def _read(path: Path, root: Path | None) -> str | None:
+    """The record file's text through :mod:`zenodo_publish.paths`; None when it is absent."""
+    base = root if root is not None else path.parent
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        return paths.read_text(path, root=base)
+    except FileNotFoundError:
+        return None
+    except paths.UnsafePath as error:
+        raise _bad(path, error.message) from None
+    except UnicodeDecodeError:
+        raise _bad(path, "not UTF-8 text") from None
+    except OSError as error:
+        raise _bad(path, f"cannot read it: {error.strerror}") from None
+
+
+def write_entry(
+    path: Path, endpoint_url: str, entry: RecordEntry, *, root: Path | None = None
+) -> bool:
+    """Store ``entry`` for ``endpoint_url``, keeping the other endpoints' entries. Written only
+    inside ``root`` (default: the file's own folder), never through a symlink.
 
     Returns whether the file's bytes changed.
     """
-    old_text = path.read_text(encoding="utf-8") if path.exists() else None
+    old_text = _read(path, root)
     if is_stepup_format(path):
-        return _write_text(path, old_text, entry.record_id + "\n")
+        return _write_text(path, root, old_text, entry.record_id + "\n")
     document = _load_json(path, old_text) if old_text else {}
     document[endpoint_url] = entry.as_json()
-    return _write_text(path, old_text, document)
+    return _write_text(path, root, old_text, document)
 
 
-def _write_text(path: Path, old_text: str | None, content: str | dict[str, Any]) -> bool:
+def _write_text(
+    path: Path, root: Path | None, old_text: str | None, content: str | dict[str, Any]
+) -> bool:
     """Write ``content`` (a JSON document, byte-stable) unless the bytes are unchanged."""
     if isinstance(content, dict):
         new_text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -168,19 +198,19 @@ def _write_text(path: Path, old_text: str | None, content: str | dict[str, Any])
         new_text = content
     if new_text == old_text:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Atomic replace: a crash mid-write must never leave a truncated record file behind.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new_text)
-        # mkstemp creates 0600; the record file is an ordinary committed file, readable by all.
-        Path(tmp_name).chmod(0o644)
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    _write(path, root, new_text)
     return True
+
+
+def _write(path: Path, root: Path | None, text: str) -> None:
+    # Atomic replace: a crash mid-write must never leave a truncated record file behind.
+    base = root if root is not None else path.parent
+    try:
+        paths.write_text_inside(base, path.absolute().relative_to(base.absolute()), text)
+    except ValueError:
+        raise _bad(path, "the record file is outside the repository") from None
+    except paths.UnsafePath as error:
+        raise _bad(path, error.message) from None
 
 
 def _load_json(path: Path, text: str) -> dict[str, Any]:
@@ -200,16 +230,17 @@ def _bad(path: Path, message: str) -> ManifestError:
     )
 
 
-def remove_entry(path: Path, endpoint_url: str) -> bool:
+def remove_entry(path: Path, endpoint_url: str, *, root: Path | None = None) -> bool:
     """Forget the record of ``endpoint_url`` (after its only draft was discarded)."""
-    if not path.exists():
+    text = _read(path, root)
+    if text is None:
         return False
     if is_stepup_format(path):
         path.unlink()
         return True
-    document = _load_json(path, path.read_text(encoding="utf-8"))
+    document = _load_json(path, text)
     if endpoint_url not in document:
         return False
     del document[endpoint_url]
-    path.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    _write(path, root, json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return True

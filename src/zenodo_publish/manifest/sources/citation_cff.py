@@ -92,7 +92,7 @@ def read_citation_cff(repo_root: Path) -> tuple[SourceFields, list[Problem]]:
     if unreadable:
         return SourceFields(LABEL), unreadable
     try:
-        loaded = load_yaml_file(path, file=LABEL)
+        loaded = load_yaml_file(path, file=LABEL, root=repo_root)
     except ManifestError as error:
         return SourceFields(LABEL), error.problems
     checker = Checker(loaded)

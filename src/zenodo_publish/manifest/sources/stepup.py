@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from zenodo_publish import paths
 from zenodo_publish.errors import Problem
 from zenodo_publish.manifest.loader import LoadedYaml, Mark, PathKey
 from zenodo_publish.manifest.rules import FileRule, RuleKind
@@ -41,27 +42,35 @@ def _one_of(loaded: LoadedYaml, ours: str, theirs: str, problems: list[Problem])
 
 def record_and_token_files(
     loaded: LoadedYaml, root: Path, problems: list[Problem]
-) -> tuple[Path, Path | None]:
+) -> tuple[Path, str | None]:
+    """The record file (repository-relative, checked by :mod:`zenodo_publish.paths`) and
+    StepUp's ``path_token`` as written: it is resolved and read only when a token is needed,
+    by :mod:`zenodo_publish.tokens` (never by ``validate`` or ``plan --offline``)."""
     record_file = DEFAULT_RECORD_FILE
     text = _one_of(loaded, "record_file", "path_record_id", problems)
     if text is not None:
-        relative = safe_relative(text)
         key = "record_file" if loaded.get(("record_file",)) is not None else "path_record_id"
-        if relative is None:
-            problems.append(
-                loaded.problem(
-                    (key,),
-                    f"{text} is not inside the repository",
-                    "the record file is committed; use a path relative to the repository root",
-                )
-            )
+        relative = safe_relative(text)
+        hint = "the record file is committed; use a path relative to the repository root"
+        try:
+            paths.check_name(text, what="the record file")
+            if relative is None:
+                raise paths.UnsafePath(f"{text} is not inside the repository", hint)
+            # Written by the run: a folder linked out of the repository is refused up front.
+            paths.inside(root, relative, strict=False)
+        except paths.UnsafePath as error:
+            problems.append(loaded.problem((key,), error.message, error.hint or hint))
         else:
             record_file = Path(relative)
     token = loaded.get(("path_token",))
     token_file = None
     if isinstance(token, str):
-        # The token usually lives outside the repository (~/.zenodo_token), as in StepUp.
-        token_file = (root / Path(token).expanduser()).resolve()
+        try:
+            paths.check_name(token, what="path_token")
+        except paths.UnsafePath as error:
+            problems.append(loaded.problem(("path_token",), error.message, error.hint))
+        else:
+            token_file = token
     return record_file, token_file
 
 

@@ -68,7 +68,7 @@ _HANDLED = {
 
 
 def _load(path: Path) -> tuple[LoadedYaml | None, list[Problem]]:
-    text = read_text(path, file=LABEL)
+    text = read_text(path, file=LABEL, root=path.parent)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

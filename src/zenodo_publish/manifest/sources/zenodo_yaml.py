@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from zenodo_publish import paths
 from zenodo_publish.errors import ManifestError
 from zenodo_publish.manifest.loader import LoadedYaml, PathKey, read_text
 from zenodo_publish.manifest.sources import Checker, SourceFields, as_html, markdown_to_html
@@ -95,15 +96,16 @@ def _description(checker: Checker, out: SourceFields, repo_root: Path) -> None:
 
 
 def _read_description(checker: Checker, path: PathKey, name: str, root: Path) -> str | None:
-    target = (root / name).resolve()
-    if Path(name).is_absolute() or not target.is_relative_to(root.resolve()):
-        checker.fail(path, f"{name} is outside the repository", "use a path inside the repository")
+    try:
+        target = paths.inside(root, name)
+    except paths.UnsafePath as error:
+        checker.fail(path, error.message, error.hint)
         return None
-    if not target.is_file():
+    except OSError:
         checker.fail(path, f"description file {name} does not exist", "create it or fix the path")
         return None
     try:
-        text = read_text(target, file=name)
+        text = read_text(target, file=name, root=root)
     except ManifestError as error:
         reason = error.problems[0].message if error.problems else "cannot read it"
         checker.fail(path, f"description file {name}: {reason}")

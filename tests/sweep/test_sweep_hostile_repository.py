@@ -1,0 +1,344 @@
+"""A repository written by an attacker (issue 11): NUL bytes in paths, record files through
+symlinks out of the repository, manifests and record files that are FIFOs or links to /dev/zero,
+and token files named by the manifest. Everything is refused with a manifest or usage error
+before anything is sent, and nothing outside the repository is read or written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from leakcheck import SWEEP_TOKEN
+
+from zenodo_publish.cli import main as cli
+from zenodo_publish.emulator.testing import EmulatorHandle
+from zenodo_publish.errors import ManifestError
+from zenodo_publish.manifest import inspect_manifest
+from zenodo_publish.sync.record_file import RecordEntry, read_entry, write_entry
+
+HEAD = """\
+endpoint: {endpoint}
+metadata:
+  title: Hostile
+  resource_type: dataset
+  license: cc-by-4.0
+  creators: [{{family_name: Lovelace, given_name: Ada}}]
+"""
+SECRET = "the neighbour's secret 0123456789"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    (repo / "data" / "a.csv").write_text("x\n1\n")
+    return repo
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.txt").write_text(SECRET + "\n")
+    return folder
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """A safety net, not an assertion: code that blocks on a FIFO fails the test instead of
+    hanging the suite."""
+
+    def expired(_signum: int, _frame: object) -> None:
+        raise TimeoutError("blocked (a FIFO was opened for reading)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def write(root: Path, body: str, *, endpoint: str = "sandbox") -> Path:
+    path = root / "zenodo.yaml"
+    path.write_text(HEAD.format(endpoint=endpoint) + body, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    manifest, found = inspect_manifest(path, check_files=True)
+    assert manifest is None, "expected a refusal"
+    return [p.format() for p in found]
+
+
+# --- NUL and control characters -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ('files: [data/a.csv]\nrecord_file: "rec\\0.json"\n', "record_file"),
+        ('files: [data/a.csv]\npath_record_id: "id\\0.txt"\n', "path_record_id"),
+        ('files: ["data/a\\0.csv"]\n', "files[0]"),
+        ('files: ["data/*\\0"]\n', "files[0]"),
+        ('files: [{path: "data\\0/", archive: d.zip}]\n', "files[0]"),
+        ('files: [{catalog: "cat\\0.yaml"}]\n', "files[0]"),
+        ('files: [data/a.csv]\npath_token: "tok\\0en"\n', "path_token"),
+    ],
+)
+def test_a_nul_byte_in_any_path_is_a_manifest_problem_not_a_traceback(
+    root: Path, body: str, where: str
+) -> None:
+    found = problems(write(root, body))
+    assert any(where in p and "control character" in p for p in found), found
+
+
+def test_a_nul_byte_in_the_description_file_is_a_manifest_problem(root: Path) -> None:
+    path = write(root, "files: [data/a.csv]\n")
+    path.write_text(
+        path.read_text().replace(
+            "  title: Hostile\n", '  title: H\n  description_file: "R\\0.md"\n'
+        )
+    )
+    found = problems(path)
+    assert any("description_file" in p and "control character" in p for p in found), found
+
+
+def test_a_nul_byte_in_a_catalog_entry_is_a_problem_of_the_catalog(root: Path) -> None:
+    (root / "cat.yaml").write_text('- "data/a\\0.csv"\n')
+    found = problems(write(root, "files: [{catalog: cat.yaml}]\n"))
+    assert any(p.startswith("cat.yaml") and "control character" in p for p in found), found
+
+
+def test_a_nul_byte_in_the_record_file_stops_the_cli_before_any_request(
+    root: Path, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZENODO_TOKEN", emulator.token)
+    path = write(root, 'files: [data/a.csv]\nrecord_file: "r\\0.json"\n', endpoint=emulator.api_url)
+    assert cli(["sync", "--manifest", str(path)]) == 1
+    assert emulator.control.log() == []
+
+
+# --- record files: written and read only inside the repository ----------------------------
+
+
+def test_a_record_file_in_a_folder_linked_outside_is_refused_before_any_draft(
+    root: Path, outside: Path, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "out").symlink_to(outside, target_is_directory=True)
+    body = "files: [data/a.csv]\nrecord_file: out/rec.json\n"
+    assert any("record_file" in p and "outside" in p for p in problems(write(root, body)))
+    monkeypatch.setenv("ZENODO_TOKEN", emulator.token)
+    path = write(root, body, endpoint=emulator.api_url)
+    assert cli(["sync", "--manifest", str(path)]) == 1
+    assert [e for e in emulator.control.log() if e["method"] != "GET"] == []
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+
+
+def test_the_record_file_writer_never_writes_through_a_linked_folder(
+    root: Path, outside: Path
+) -> None:
+    (root / "out").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ManifestError):
+        write_entry(root / "out" / "rec.json", "https://x/api", RecordEntry("1"), root=root)
+    (root / "deep").mkdir()
+    (root / "deep" / "link").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ManifestError):
+        write_entry(root / "deep/link/new/rec.json", "https://x/api", RecordEntry("1"), root=root)
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+
+
+def test_a_record_file_that_is_a_symlink_is_replaced_not_written_through(
+    root: Path, outside: Path
+) -> None:
+    (root / "rec.json").symlink_to(root / "data" / "a.csv")
+    with pytest.raises(ManifestError):  # a CSV is not a record file: refused, not overwritten
+        write_entry(root / "rec.json", "https://x/api", RecordEntry("1"), root=root)
+    assert (root / "data" / "a.csv").read_text() == "x\n1\n"
+
+
+def test_a_txt_record_file_linked_outside_is_refused_without_quoting_the_target(
+    root: Path, outside: Path, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "id.txt").symlink_to(outside / "secret.txt")
+    with pytest.raises(ManifestError) as raised:
+        read_entry(root / "id.txt", "https://x/api", root=root)
+    assert "neighbour" not in str(raised.value.problems)
+    (root / "id.txt").unlink()
+    (root / "id.txt").write_text(SECRET)
+    with pytest.raises(ManifestError) as raised:
+        read_entry(root / "id.txt", "https://x/api", root=root)
+    assert "neighbour" not in str(raised.value.problems)
+
+
+def test_a_txt_record_file_linked_outside_through_the_cli_quotes_nothing(
+    root: Path,
+    outside: Path,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    (root / "id.txt").symlink_to(outside / "secret.txt")
+    monkeypatch.setenv("ZENODO_TOKEN", emulator.token)
+    path = write(root, "files: [data/a.csv]\nrecord_file: id.txt\n", endpoint=emulator.api_url)
+    assert cli(["plan", "--manifest", str(path)]) != 0
+    captured = capfd.readouterr()
+    assert "neighbour" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/urandom"])
+def test_a_record_file_linked_to_a_device_is_refused_without_reading_it(
+    root: Path, target: str
+) -> None:
+    (root / ".zenodo-record.json").symlink_to(target)
+    with pytest.raises(ManifestError):
+        read_entry(root / ".zenodo-record.json", "https://x/api", root=root)
+    (root / ".zenodo-record.json").unlink()
+    os.mkfifo(root / ".zenodo-record.json")
+    with pytest.raises(ManifestError):
+        read_entry(root / ".zenodo-record.json", "https://x/api", root=root)
+
+
+def test_a_huge_record_file_is_refused_by_its_size(root: Path) -> None:
+    big = root / ".zenodo-record.json"
+    with big.open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # sparse: no disk used
+    with pytest.raises(ManifestError) as raised:
+        read_entry(big, "https://x/api", root=root)
+    assert "larger than" in str(raised.value.problems)
+
+
+# --- manifests, sources and catalogs that are not regular files ------------------------------
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "FIFO", "BIG"])
+@pytest.mark.parametrize("name", ["zenodo.yaml", "CITATION.cff", "cat.yaml", "README.md"])
+def test_devices_fifos_and_huge_files_are_refused_not_read(
+    root: Path, no_hang: None, target: str, name: str
+) -> None:
+    body = "files: [data/a.csv]\n"
+    if name == "CITATION.cff":
+        body += "metadata_from: [CITATION.cff]\n"
+    if name == "cat.yaml":
+        body = "files: [{catalog: cat.yaml}]\n"
+    manifest = write(root, body)
+    if name == "README.md":
+        manifest.write_text(
+            manifest.read_text().replace(
+                "  title: Hostile\n", "  title: H\n  description_file: README.md\n"
+            )
+        )
+    path = root / name
+    path.unlink(missing_ok=True)
+    if target == "FIFO":
+        os.mkfifo(path)
+    elif target == "BIG":
+        with path.open("wb") as handle:
+            handle.truncate(64 * 1024 * 1024)
+    else:
+        path.symlink_to(target)
+    found = problems(manifest)
+    assert any(
+        ("regular file" in p or "larger than" in p or "outside the repository" in p) for p in found
+    ), found
+
+
+# --- token files ------------------------------------------------------------------------------
+
+
+def _opened_names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = os.open
+
+    def spy(path: object, *args: object, **kwargs: object) -> int:
+        seen.append(os.fsdecode(path))  # type: ignore[arg-type]
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", spy)
+    return seen
+
+
+@pytest.mark.parametrize("token_path", ["~/.git-credentials", "../outside/secret.txt", "ABSOLUTE"])
+def test_path_token_outside_the_repository_and_config_folder_is_never_sent(
+    root: Path,
+    outside: Path,
+    token_path: str,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    home = Path(os.environ["HOME"])
+    (home / ".git-credentials").write_text(f"https://user:{SWEEP_TOKEN}@github.com\n")
+    monkeypatch.delenv("ZENODO_TOKEN", raising=False)
+    if token_path == "ABSOLUTE":
+        token_path = str(home / ".git-credentials")
+    emulator.control.new_user(token=SECRET.split()[-1])
+    path = write(
+        root, f"files: [data/a.csv]\npath_token: {token_path}\n", endpoint=emulator.api_url
+    )
+    assert cli(["plan", "--manifest", str(path)]) == 2
+    err = capfd.readouterr().err
+    assert "path_token" in err and "outside" in err
+    assert emulator.control.log() == []
+
+
+def test_path_token_in_the_config_folder_or_the_repository_is_used(
+    root: Path, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ZENODO_TOKEN", raising=False)
+    config = Path(os.environ["HOME"]) / ".config" / "zenodo"
+    config.mkdir(parents=True)
+    (config / "sandbox_token.txt").write_text(emulator.token + "\n")
+    path = write(
+        root,
+        "files: [data/a.csv]\npath_token: ~/.config/zenodo/sandbox_token.txt\n",
+        endpoint=emulator.api_url,
+    )
+    assert cli(["plan", "--manifest", str(path), "--json"]) == 0
+    (root / ".token").write_text(emulator.token)
+    path = write(root, "files: [data/a.csv]\npath_token: .token\n", endpoint=emulator.api_url)
+    assert cli(["plan", "--manifest", str(path), "--json"]) == 0
+
+
+def test_path_token_is_refused_on_pull_request_runs(
+    root: Path, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ZENODO_TOKEN", raising=False)
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    (root / ".token").write_text(emulator.token)
+    path = write(root, "files: [data/a.csv]\npath_token: .token\n", endpoint=emulator.api_url)
+    assert cli(["plan", "--manifest", str(path)]) == 2
+    assert emulator.control.log() == []
+
+
+@pytest.mark.parametrize("command", [["validate"], ["plan", "--offline"]])
+def test_validate_and_offline_plan_never_touch_the_token_file(
+    root: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    (root / ".token").write_text("not-read")
+    path = write(root, "files: [data/a.csv]\npath_token: .token\n")
+    seen = _opened_names(monkeypatch)
+    assert cli([*command, "--manifest", str(path)]) == 0
+    assert not [name for name in seen if name.endswith(".token")]
+
+
+def test_a_token_file_that_is_a_device_or_fifo_is_refused(
+    root: Path, no_hang: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ZENODO_TOKEN", raising=False)
+    os.mkfifo(root / ".token")
+    path = write(root, "files: [data/a.csv]\npath_token: .token\n")
+    assert cli(["plan", "--manifest", str(path)]) == 2
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    assert cli(["plan", "--manifest", str(path), "--token-file", str(tmp_path / "zero")]) == 2
+
+
+def test_the_record_file_json_stays_byte_stable(root: Path) -> None:
+    record = root / ".zenodo-record.json"
+    assert write_entry(record, "https://x/api", RecordEntry("1"), root=root)
+    assert not write_entry(record, "https://x/api", RecordEntry("1"), root=root)
+    assert record.read_bytes() == record.read_bytes().rstrip(b"\n") + b"\n"
+    assert json.loads(record.read_text())["https://x/api"]["record_id"] == "1"
