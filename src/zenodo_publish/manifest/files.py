@@ -19,7 +19,13 @@ from zenodo_publish import paths
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.archive import md5_many, write_deterministic_zip
 from zenodo_publish.manifest.catalog import read_catalog
-from zenodo_publish.manifest.globs import compile_glob, excluded, has_glob, literal_base
+from zenodo_publish.manifest.globs import (
+    Excluder,
+    GlobMatcher,
+    GlobTooCostly,
+    has_glob,
+    literal_base,
+)
 from zenodo_publish.manifest.loader import json_path
 from zenodo_publish.manifest.rules import FileRule, FileSettings
 
@@ -80,8 +86,14 @@ Selected = SelectedFile | SelectedArchive
 class _Selector:
     def __init__(self, settings: FileSettings) -> None:
         self.root = settings.repo_root.resolve()
-        self.exclude = settings.exclude
         self.problems: list[Problem] = []
+        try:
+            self.excluded: Excluder | None = Excluder(settings.exclude)
+        except re.error as error:
+            self.excluded = None
+            self.problems.append(
+                _files_problem(settings, f"invalid exclude pattern: {error}", "fix the [...] part")
+            )
 
     def relative(self, rule: FileRule, text: str, *, base: str = "") -> str | None:
         """A safe repository-relative POSIX path, or None (with a problem) when it leaves."""
@@ -147,13 +159,16 @@ class _Selector:
         target = self.root / relative
         if has_glob(relative):
             try:
-                regex = compile_glob(relative)
+                matcher = GlobMatcher(relative)
+                candidates = [p for p in self.walk(literal_base(relative)) if matcher.matches(p)]
             except re.error as error:
                 self.problems.append(
                     rule.problem(f"invalid pattern: {error}", "fix the [...] part")
                 )
                 return []
-            candidates = [p for p in self.walk(literal_base(relative)) if regex.match(p)]
+            except GlobTooCostly as error:
+                self.problems.append(_too_costly(rule, error))
+                return []
         elif rule.pattern.endswith("/") or target.is_dir():
             if not self.inside(target):
                 self.problems.append(rule.problem(f"{relative} leaves the repository"))
@@ -168,8 +183,20 @@ class _Selector:
             return []
         return self.keep(rule, candidates)
 
+    def is_excluded(self, rule: FileRule, path: str) -> bool:
+        """Whether an ``exclude`` pattern drops ``path``; a pattern past its work budget is
+        reported once and excludes nothing more."""
+        if self.excluded is None:
+            return False
+        try:
+            return self.excluded(path)
+        except GlobTooCostly as error:
+            self.problems.append(_too_costly(rule, error, key="exclude"))
+            self.excluded = None
+            return False
+
     def keep(self, rule: FileRule, candidates: list[str]) -> list[Selected]:
-        kept = [c for c in candidates if not excluded(c, self.exclude)]
+        kept = [c for c in candidates if not self.is_excluded(rule, c)]
         if not kept:
             what = "only excluded files" if candidates else "no file"
             self.problems.append(
@@ -189,7 +216,7 @@ class _Selector:
             return []
         members = []
         for path in self.walk(relative):
-            if excluded(path, self.exclude):
+            if self.is_excluded(rule, path):
                 continue
             taken = self.take(rule, path)
             if taken is not None:
@@ -213,6 +240,15 @@ class _Selector:
             if taken is not None:
                 selected.append(taken)
         return selected
+
+
+def _too_costly(rule: FileRule, error: GlobTooCostly, *, key: str = "files") -> Problem:
+    return rule.problem(
+        f"the {key} pattern {error.pattern} needs more than {error.budget} matching steps in "
+        "this tree",
+        "start the pattern with its folder (data/**/*.csv rather than **/*.csv) or list fewer "
+        "levels of **",
+    )
 
 
 def _resolved(path: Path) -> Path | None:
