@@ -18,6 +18,7 @@ from typing import Protocol, cast
 
 from zenodo_publish import __version__
 from zenodo_publish.errors import ZenodoPublishError
+from zenodo_publish.escape import for_terminal
 from zenodo_publish.redact import redact
 
 #: Subcommands in the order ``--help`` lists them.
@@ -89,6 +90,7 @@ def report_error(error: ZenodoPublishError, *, debug: bool = False) -> None:
     """Print ``error: ...`` and ``hint: ...`` to stderr, secrets masked."""
     if debug:
         print(redact("".join(traceback.format_exception(error))), file=sys.stderr)
-    print(redact(f"error: {error.message}"), file=sys.stderr)
+    # Messages carry server text: no terminal escape sequence reaches the user's terminal.
+    print(for_terminal(redact(f"error: {error.message}")), file=sys.stderr)
     if error.hint:
-        print(redact(f"hint: {error.hint}"), file=sys.stderr)
+        print(for_terminal(redact(f"hint: {error.hint}")), file=sys.stderr)

@@ -14,6 +14,7 @@ from zenodo_publish import tokens
 from zenodo_publish.commands._collection import add_selection_arguments, run_collection_command
 from zenodo_publish.commands._manifest_options import add_manifest_arguments
 from zenodo_publish.errors import UsageError
+from zenodo_publish.escape import for_terminal
 from zenodo_publish.humanize import human_size
 from zenodo_publish.sync.result import RunResult
 from zenodo_publish.tokens import TOKEN_ENV
@@ -199,7 +200,7 @@ def print_result(result: RunResult, *, as_json: bool, mirrors: MirrorResult | No
         sys.stdout.write("\n")
         return
     if result.mode == "plan":
-        print(render_plan(result))
+        print(for_terminal(render_plan(result)))
         return
     ids = result.ids
     lines = []
@@ -222,7 +223,7 @@ def print_result(result: RunResult, *, as_json: bool, mirrors: MirrorResult | No
         lines.append("published")
     for message in result.messages:
         lines.append(f"note: {message}")
-    print("\n".join(lines))
+    print(for_terminal("\n".join(lines)))
 
 
 def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from zenodo_publish.errors import Problem, ZenodoPublishError
+from zenodo_publish.escape import for_runner
 from zenodo_publish.redact import redact
 
 LEVELS: Final = ("debug", "notice", "warning", "error")
@@ -69,10 +70,10 @@ class Workflow:
     # --- plain lines and annotations ---------------------------------------------------------
 
     def echo(self, text: str) -> None:
-        """A plain log line (or lines), redacted. Only for trusted text: a line of ``text``
-        starting with ``::`` would be run as a command; see :meth:`untrusted`."""
+        """A plain log line (or lines), redacted, each through :func:`escape.for_runner`: a line
+        of ``text`` starting with ``::``, or holding ``##[``, is shown and never run."""
         for line in redact(text).splitlines() or [""]:
-            self._write(line)
+            self._write(for_runner(line))
 
     def command(self, name: str, message: str = "", **properties: str | int | None) -> None:
         self._write(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol, TextIO
 
+from zenodo_publish.escape import for_terminal
 from zenodo_publish.humanize import human_duration, human_rate, human_size
 from zenodo_publish.redact import redact
 
@@ -54,7 +55,7 @@ class StreamReporter:
         if self._quiet:
             return
         with self._lock:
-            print(redact(message), file=self._stream, flush=True)
+            print(for_terminal(redact(message)), file=self._stream, flush=True)
 
     def progress(self, name: str, sent: int, total: int) -> None:
         if total < PROGRESS_MIN_BYTES:
