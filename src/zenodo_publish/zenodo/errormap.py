@@ -93,7 +93,7 @@ def _decode_body(
     if text.lstrip().startswith(("{", "[")):
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
     if isinstance(parsed, dict):
         message = parsed.get("message")

@@ -245,7 +245,10 @@ class ZenodoSession:
                     params=params,
                     timeout=timeout,
                     allow_redirects=allow_redirects,
+                    stream=True,
                 )
+                # Inside the try: a connection lost while the body arrives is a transport error.
+                read_capped_body(response, f"{method} {safe_url(url)}")
             except requests.exceptions.SSLError as exc:
                 # A certificate that fails verification will fail again: no retry.
                 raise TransportError(
@@ -356,15 +359,51 @@ class ZenodoSession:
         )
 
 
-def parse_json_object(response: requests.Response, call: str) -> dict[str, Any]:
-    """The body of a 2xx answer as a JSON object, or :class:`UnexpectedResponseError`."""
+#: The largest answer body read from the server (JSON or an error page). Zenodo's biggest real
+#: answers (a search page of 100 records with their files) are a few MiB; a body past this is
+#: refused while it streams in, before it can exhaust memory.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+def read_capped_body(response: requests.Response, call: str) -> None:
+    """Read the streamed body of ``response`` into it (``.content``, ``.json()`` work as usual),
+    refusing more than :data:`MAX_BODY_BYTES` with :class:`UnexpectedResponseError`."""
+    declared = response.headers.get("Content-Length", "")
+    too_big = UnexpectedResponseError(
+        f"{call} answered {response.status_code} with a body over "
+        f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; it was not read",
+        hint="the endpoint is probably not a Zenodo or InvenioRDM API; check the endpoint URL",
+    )
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        response.close()
+        raise too_big
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        total += len(chunk)
+        if total > MAX_BODY_BYTES:
+            response.close()
+            raise too_big
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what requests itself stores for a non-streamed body
+
+
+def decode_json(response: requests.Response, call: str) -> Any:
+    """The body as JSON; not JSON, or nested too deeply for the parser (RecursionError), is
+    :class:`UnexpectedResponseError`."""
     try:
-        parsed = response.json()
-    except ValueError:
+        return jsonlib.loads(response.content)
+    except (ValueError, RecursionError):
         raise UnexpectedResponseError(
-            f"{call} answered {response.status_code} with a body that is not JSON",
+            f"{call} answered {response.status_code} with a body that is not JSON (or is "
+            "nested too deeply to read)",
             hint="Zenodo or a proxy in between sent an unexpected page; run again later",
         ) from None
+
+
+def parse_json_object(response: requests.Response, call: str) -> dict[str, Any]:
+    """The body of a 2xx answer as a JSON object, or :class:`UnexpectedResponseError`."""
+    parsed = decode_json(response, call)
     if not isinstance(parsed, dict):
         raise UnexpectedResponseError(
             f"{call} answered {response.status_code} with JSON that is not an object"

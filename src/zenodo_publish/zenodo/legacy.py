@@ -41,7 +41,7 @@ from zenodo_publish.zenodo.backend import (
     require,
     require_type,
 )
-from zenodo_publish.zenodo.http import PLAIN_JSON, ZenodoSession, parse_json_object
+from zenodo_publish.zenodo.http import PLAIN_JSON, ZenodoSession, decode_json, parse_json_object
 from zenodo_publish.zenodo.rdm import publish_unknown
 from zenodo_publish.zenodo.uploads import (
     StreamOpener,
@@ -176,10 +176,7 @@ class LegacyBackend:
                 accept=PLAIN_JSON,
                 params={**params, "size": _PAGE_SIZE, "page": page},
             )
-            try:
-                hits = response.json()
-            except ValueError:
-                raise UnexpectedResponseError(f"GET {path}: the answer is not JSON") from None
+            hits = decode_json(response, f"GET {path}")
             if not isinstance(hits, list):
                 raise UnexpectedResponseError(f"GET {path}: expected a JSON array")
             for hit in hits:
