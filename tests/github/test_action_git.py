@@ -16,7 +16,6 @@ from zenodo_publish.github.git import (
     BOT_EMAIL,
     BOT_NAME,
     CommitRequest,
-    Git,
     commit_record_file,
     restore_ownership,
 )
@@ -169,35 +168,37 @@ def test_an_ignored_record_file_is_skipped_or_refused_when_commit_is_true(repo: 
         commit_record_file(request(repo, required=True))
 
 
-def test_the_token_travels_in_a_command_line_header_only(
+def test_the_token_travels_in_the_environment_of_network_commands_only(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_record(repo)
-    git_runs: list[list[str]] = []
-    original = Git.run
+    runs: list[tuple[list[str], dict[str, str]]] = []
+    original = subprocess.run
 
-    def spy(self: Git, *args: str, **kwargs: object) -> object:
-        result = original(self, *args, **kwargs)  # type: ignore[arg-type]
-        git_runs[:] = self.history
-        return result
+    def spy(command: list[str], *args: object, **kwargs: object) -> object:
+        if command and command[0] == "git":
+            runs.append((list(command), dict(kwargs.get("env") or {})))  # type: ignore[call-overload]
+        return original(command, *args, **kwargs)  # type: ignore[call-overload]
 
     header = "AUTHORIZATION: basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
-    monkeypatch.setattr(Git, "run", spy)
+    monkeypatch.setattr(subprocess, "run", spy)
+    monkeypatch.setenv("INPUT_GITHUB_TOKEN", TOKEN)
     outcome = commit_record_file(request(repo, token=TOKEN))
     assert outcome.committed
-    pushes = [c for c in git_runs if "push" in c]
-    assert pushes, git_runs
+    pushes = [env for command, env in runs if "push" in command]
+    assert pushes, runs
     push = pushes[0]
-    assert f"http.https://github.com/.extraheader={header}" in push
-    assert "http.https://github.com/.extraheader=" in push  # reset first
-    assert push.index("http.https://github.com/.extraheader=") < push.index(
-        f"http.https://github.com/.extraheader={header}"
-    )
-    assert not any(TOKEN in part for part in push if "extraheader" not in part)
-    assert f"safe.directory={repo.workspace}" in push
-    assert not any(part == "safe.directory=*" for c in git_runs for part in c)
-    # local commands never carry the header
-    assert all("extraheader" not in " ".join(c) for c in git_runs if "commit" in c)
+    key = "http.https://github.com/.extraheader"
+    assert push["GIT_CONFIG_COUNT"] == "2"
+    assert (push["GIT_CONFIG_KEY_0"], push["GIT_CONFIG_VALUE_0"]) == (key, "")  # reset first
+    assert (push["GIT_CONFIG_KEY_1"], push["GIT_CONFIG_VALUE_1"]) == (key, header)
+    for command, env in runs:
+        assert not any(TOKEN in part or "extraheader" in part for part in command), command
+        assert "INPUT_GITHUB_TOKEN" not in env
+        assert f"safe.directory={repo.workspace}" in " ".join(command)
+        if not {"push", "fetch"} & set(command):
+            assert "GIT_CONFIG_COUNT" not in env, command  # local commands carry no header
+    assert not any(part == "safe.directory=*" for command, _ in runs for part in command)
     config = (repo.workspace / ".git" / "config").read_text()
     assert TOKEN not in config and header.split()[-1] not in config
     assert "extraheader" not in config

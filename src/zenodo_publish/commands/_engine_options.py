@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zenodo_publish import tokens
+from zenodo_publish.childenv import child_environment
 from zenodo_publish.commands._collection import add_selection_arguments, run_collection_command
 from zenodo_publish.commands._manifest_options import add_manifest_arguments
 from zenodo_publish.errors import UsageError
@@ -151,6 +152,7 @@ def repository_url_from_git(repo_root: Path) -> str | None:
             capture_output=True,
             text=True,
             check=False,
+            env=child_environment(),
         )
     except OSError:
         return None

@@ -10,8 +10,11 @@
   check out a detached tag) build the commit on the fetched tip of the target branch with git
   plumbing (three-way merge of the one file, temporary index), so the workspace and its HEAD
   stay exactly as the checkout left them.
-- A ``github_token`` travels only as ``-c http.<server>/.extraheader=...`` on the command line:
-  never in ``.git/config``, never in a URL, and every line git prints is redacted.
+- A ``github_token`` travels only as ``http.<server>/.extraheader`` in ``GIT_CONFIG_COUNT`` /
+  ``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_VALUE_n`` variables of the one git process that talks to
+  the remote: never in argv (which every process on a self-hosted runner can read), never in
+  ``.git/config``, never in a URL; every line git prints is redacted. Every git process gets
+  :func:`~zenodo_publish.childenv.child_environment`: no ``INPUT_*`` secret, no token.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from zenodo_publish.childenv import child_environment
 from zenodo_publish.errors import GitError
 from zenodo_publish.github.outputs import CommitOutcome
 from zenodo_publish.redact import redact, register_secret
@@ -108,7 +112,7 @@ class Git:
             register_secret(token)
             for secret in derived_secrets(token):
                 register_secret(secret)
-        env = dict(os.environ if environ is None else environ)
+        env = child_environment(environ)
         # English messages (we classify push rejections by text) and never an interactive
         # credential prompt, which would hang the job until its timeout.
         env.update({"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"})
@@ -121,12 +125,24 @@ class Git:
         if self.repo_dir.resolve() != self.workspace.resolve():
             args += ["-c", f"safe.directory={self.repo_dir}"]
         args += ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
-        if network and self.token:
-            key = f"http.{self.server_url}/.extraheader"
-            # The empty value first resets the header actions/checkout may have persisted for
-            # the same URL: two Authorization headers make GitHub answer 400.
-            args += ["-c", f"{key}=", "-c", f"{key}={auth_header(self.token)}"]
         return args
+
+    def _auth_env(self) -> dict[str, str]:
+        """The credential as configuration in the environment of one git process."""
+        if not self.token:
+            return {}
+        count = self.env.get("GIT_CONFIG_COUNT", "0")
+        first = int(count) if count.isdigit() else 0
+        key = f"http.{self.server_url}/.extraheader"
+        # The empty value first resets the header actions/checkout may have persisted for the
+        # same URL: two Authorization headers make GitHub answer 400.
+        return {
+            "GIT_CONFIG_COUNT": str(first + 2),
+            f"GIT_CONFIG_KEY_{first}": key,
+            f"GIT_CONFIG_VALUE_{first}": "",
+            f"GIT_CONFIG_KEY_{first + 1}": key,
+            f"GIT_CONFIG_VALUE_{first + 1}": auth_header(self.token),
+        }
 
     def run(
         self,
@@ -138,7 +154,7 @@ class Git:
     ) -> GitResult:
         command = [*self._base(network=network), *args]
         self.history.append(command)
-        env = self.env if extra_env is None else {**self.env, **extra_env}
+        env = {**self.env, **(extra_env or {}), **(self._auth_env() if network else {})}
         try:
             completed = subprocess.run(
                 command,
