@@ -100,7 +100,8 @@ def test_untrusted_text_is_fenced_with_a_random_token() -> None:
     lines = stream.getvalue().splitlines()
     match = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0])
     assert match is not None
-    assert lines[1:3] == ["::add-mask::nope", "::error::fake"]
+    # Fenced, and neutralised as every echoed line is (escape.for_runner).
+    assert lines[1:3] == [":\u200b:add-mask::nope", ":\u200b:error::fake"]
     assert lines[3] == f"::{match.group(1)}::"
     log2, stream2 = workflow()
     log2.echo_untrusted("x")
