@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+import requests
 import responses
 from leakcheck import SWEEP_TOKEN
 
+from zenodo_publish.emulator.testing import EmulatorHandle
 from zenodo_publish.errors import UnexpectedResponseError
 from zenodo_publish.zenodo import LegacyBackend, RDMBackend
 from zenodo_publish.zenodo.http import RetryPolicy, ZenodoSession
@@ -108,3 +110,22 @@ def test_a_body_past_the_cap_is_refused_while_it_streams(endless: Endless) -> No
     assert "MiB" in raised.value.message and "GET" in raised.value.message
     # The cap is 32 MiB; socket buffers may hold a few MiB more. Never the whole 256 MiB.
     assert endless.sent < 96 * 1024 * 1024, endless.sent
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/user/records"), ("POST", "/api/records/1/draft/actions/publish")],
+)
+def test_the_emulator_drops_requests_without_a_body_too(
+    emulator: EmulatorHandle, method: str, path: str
+) -> None:
+    emulator.control.inject(path=f"^{path}$", method=method, drop_after_bytes=0)
+    with pytest.raises(requests.ConnectionError):
+        requests.request(method, emulator.base_url + path, headers=emulator.headers(), timeout=30)
+    (entry,) = emulator.control.log()
+    assert entry["dropped"] is True and entry["path"] == path
+    # The fault was used up: the same request now gets an answer.
+    answer = requests.request(
+        method, emulator.base_url + path, headers=emulator.headers(), timeout=30
+    )
+    assert answer.status_code < 500

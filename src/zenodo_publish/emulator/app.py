@@ -144,6 +144,9 @@ class EmulatorApp:
         decision = self._rate_limit(request, user)
         fault_name = None
         try:
+            if fault is not None and fault.drop_after_bytes is not None and not _has_body(environ):
+                # No body to count: the connection drops before the request is processed.
+                raise DroppedConnection(0)
             if decision is not None and not decision.allowed:
                 response = json_response({"status": 429, "message": str(decision.limit)}, 429)
             elif fault is not None and fault.status is not None and fault.when == "before":
@@ -251,3 +254,10 @@ class EmulatorApp:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+def _has_body(environ: WSGIEnvironment) -> bool:
+    """Whether the request carries a body (a Content-Length above 0, or chunked)."""
+    length = str(environ.get("CONTENT_LENGTH") or "").strip()
+    chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+    return chunked or (length.isdigit() and int(length) > 0)

@@ -3,7 +3,8 @@
 A fault matches on an HTTP method and a path regex and fires for the next ``count`` matching
 requests. ``when="before"`` answers without touching state; ``when="after"`` lets the request
 do its work (a publish commits) and then replaces the answer, as a gateway timeout does.
-``drop_after_bytes`` reads that many bytes of the request body, then closes the socket.
+``drop_after_bytes`` reads that many bytes of the request body, then closes the socket; a request
+without a body (GET, DELETE, a POST with none) is dropped before it is processed.
 """
 
 from __future__ import annotations
