@@ -104,6 +104,8 @@ def sync_engine(log: Workflow, *, backend_factory: BackendFactory | None = None)
             repository_url=request.repository_url,
             force_upload=request.force_upload,
             repository_root=request.repository_root,
+            # Workflow runs of one repository can overlap (two pushes in a row).
+            runs_may_race=True,
         )
         return run(sync_request, reporter=WorkflowReporter(log), backend_factory=backend_factory)
 

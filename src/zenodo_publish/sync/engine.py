@@ -22,7 +22,7 @@ from zenodo_publish.humanize import human_size, plural
 from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifest, parse_endpoint
 from zenodo_publish.manifest import resolve_files as resolve_local_files
 from zenodo_publish.manifest.source_archive import add_source_archives
-from zenodo_publish.sync import publish_rules
+from zenodo_publish.sync import concepts, publish_rules
 from zenodo_publish.sync.apply import Applier
 from zenodo_publish.sync.codec import codec_for
 from zenodo_publish.sync.force import checked_force_upload
@@ -75,6 +75,9 @@ class SyncRequest:
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
     #: ``sync --force-upload``: names to upload again although the md5 matches; () = all.
     force_upload: tuple[str, ...] | None = None
+    #: Another run of the same repository may run at once (workflow runs): a run that creates a
+    #: concept checks, once, that no other run created one too (sync.concepts).
+    runs_may_race: bool = False
 
 
 def run(
@@ -201,9 +204,13 @@ class _Run:
             backend,
             self.reporter,
             sources={f.name: f.source for f in self.local.files},
-            on_draft=self._remember_draft,
+            on_draft=lambda record: self._remember_draft(
+                record, backend=backend if the_plan.action == "create" else None
+            ),
             parallel=request.parallel,
-            find_own_draft=lambda: self._find_own_draft(backend),
+            find_own_draft=lambda: concepts.find_patiently(
+                lambda: self._find_own_draft(backend), concepts.pause_of(backend)
+            ),
             force_upload=policy.force_upload,
         )
         if the_plan.action == "create" and self.marker is None:
@@ -318,8 +325,9 @@ class _Run:
         self.repository_files = tuple(dict.fromkeys((*self.repository_files, *written.changed)))
         return ids
 
-    def _remember_draft(self, record: RemoteRecord) -> None:
-        """Write the record file the moment a draft exists, before any upload (SPEC §4)."""
+    def _remember_draft(self, record: RemoteRecord, *, backend: Backend | None = None) -> None:
+        """Write the record file the moment a draft exists, before any upload (SPEC §4). With
+        ``backend`` (a concept was just created), check that no concurrent run created one too."""
         ids = self._ids(record)
         if write_entry(
             self.record_path,
@@ -329,6 +337,24 @@ class _Run:
         ):
             self.record_file_changed = True
             self.reporter.info(f"   record file {self.manifest.record_file} -> draft {record.id}")
+        if backend is not None and self.request.runs_may_race:
+            self._check_single_concept(backend, record)
+
+    def _check_single_concept(self, backend: Backend, ours: RemoteRecord) -> None:
+        if self.marker is None:
+            return
+        concepts.pause_of(backend)(concepts.SETTLE_SECONDS)
+        foreign = self._named_elsewhere()
+        others = [
+            d
+            for d in backend.find_drafts(self.marker.query)
+            if not d.is_published
+            and d.id != ours.id
+            and (d.concept_id is None or d.concept_id != ours.concept_id)
+            and not is_foreign(d, foreign)
+        ]
+        if others:
+            raise concepts.duplicate_error(ours, others, str(self.manifest.record_file))
 
     def _same_title_drafts(self, backend: Backend) -> list[RemoteRecord]:
         title = self.manifest.metadata.metadata.title

@@ -325,6 +325,11 @@ class ZenodoSession:
 
     # -- helpers --------------------------------------------------------------------------------
 
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` with the session's (injectable) sleep: waits for the server's search
+        index to catch up (sync.concepts)."""
+        self._sleep(seconds)
+
     def backoff_sleep(self, attempt: int) -> None:
         """Sleep the backoff for retry ``attempt`` (for callers that re-read state before
         repeating a non-idempotent call)."""
