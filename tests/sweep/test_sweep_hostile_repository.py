@@ -342,3 +342,74 @@ def test_the_record_file_json_stays_byte_stable(root: Path) -> None:
     assert not write_entry(record, "https://x/api", RecordEntry("1"), root=root)
     assert record.read_bytes() == record.read_bytes().rstrip(b"\n") + b"\n"
     assert json.loads(record.read_text())["https://x/api"]["record_id"] == "1"
+
+
+# --- pull requests: zenodo_token goes only where the base branch says -----------------------
+
+ATTACKER = "https://attacker.example/api"
+
+
+@pytest.mark.parametrize(
+    ("pr_endpoint", "base_endpoint", "mode"),
+    [
+        (ATTACKER, "sandbox", "validate"),  # the pull request redirects the token: refused
+        (ATTACKER, None, "validate"),  # the base branch's manifest cannot be read: refused
+        (ATTACKER, ATTACKER, "plan"),  # the base branch already names it: allowed
+        ("production", "sandbox", "plan"),  # Zenodo itself: allowed
+    ],
+)
+def test_a_pull_request_cannot_send_zenodo_token_to_its_own_endpoint(
+    tmp_path: Path, pr_endpoint: str, base_endpoint: str | None, mode: str
+) -> None:
+    import io
+    import subprocess
+
+    from gh_support import MANIFEST, REPOSITORY_PAYLOAD, make_repo, make_runner
+
+    from zenodo_publish.github.engine import EngineRequest
+    from zenodo_publish.github.entrypoint import main
+    from zenodo_publish.sync.result import RecordIds, RunResult
+
+    repo = make_repo(tmp_path)
+    workspace = repo.workspace
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=workspace, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    if base_endpoint is not None:
+        (workspace / "zenodo.yaml").write_text(
+            MANIFEST.replace("endpoint: sandbox", f"endpoint: {base_endpoint}")
+        )
+        git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "base")
+        base_sha = git("rev-parse", "HEAD")
+    else:
+        base_sha = "0" * 40
+    # The pull request's change, as the merge commit's checkout shows it.
+    (workspace / "zenodo.yaml").write_text(
+        MANIFEST.replace("endpoint: sandbox", f"endpoint: {pr_endpoint}")
+    )
+    runner = make_runner(tmp_path, repo)
+    runner.inputs(zenodo_token=SWEEP_TOKEN)
+    pull = {
+        "base": {"sha": base_sha, "repo": REPOSITORY_PAYLOAD},
+        "head": {"sha": "1" * 40, "repo": REPOSITORY_PAYLOAD},
+    }
+    runner.event(
+        "pull_request",
+        {"pull_request": pull, "repository": REPOSITORY_PAYLOAD},
+        ref="refs/pull/7/merge",
+    )
+    seen: list[EngineRequest] = []
+
+    def engine(request: EngineRequest) -> RunResult:
+        seen.append(request)
+        return RunResult(mode=request.mode, endpoint=pr_endpoint, ids=RecordIds())
+
+    stream = io.StringIO()
+    assert main(runner.environ, engine=engine, stream=stream) == 0
+    assert [r.mode for r in seen] == [mode]
+    if mode == "validate":
+        assert "zenodo_token` is not sent there" in stream.getvalue() or (
+            "is sent only to the base branch" in stream.getvalue()
+        )

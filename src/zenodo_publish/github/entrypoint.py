@@ -8,13 +8,17 @@ tracebacks only with ``RUNNER_DEBUG=1`` (the runner sets it on "re-run with debu
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from zenodo_publish import paths, tokens
+from zenodo_publish.childenv import child_environment
 from zenodo_publish.collection.manifest import is_collection
 from zenodo_publish.errors import ManifestError, UsageError, ZenodoPublishError
 from zenodo_publish.github import git
@@ -31,7 +35,14 @@ from zenodo_publish.github.engine import (
 )
 from zenodo_publish.github.inputs import ActionInputs, parse_inputs, read_secrets
 from zenodo_publish.github.outputs import ActionOutputs, CommitOutcome, OutputWriter
-from zenodo_publish.github.policy import Decision, decide, read_trigger
+from zenodo_publish.github.policy import (
+    PR_EVENTS,
+    Decision,
+    ManifestPolicy,
+    Trigger,
+    decide,
+    read_trigger,
+)
 from zenodo_publish.github.summary import (
     SummaryWriter,
     render_failure,
@@ -41,6 +52,8 @@ from zenodo_publish.github.summary import (
 )
 from zenodo_publish.github.workflow import Workflow
 from zenodo_publish.humanize import plural
+from zenodo_publish.manifest.loader import parse_yaml
+from zenodo_publish.manifest.settings import parse_endpoint
 
 if TYPE_CHECKING:
     from zenodo_publish.collection.run import CollectionResult
@@ -114,6 +127,7 @@ def _run(
     with log.group("Zenodo Publish: settings and trigger policy"):
         settings = read_settings(manifest_path, repo_root)
         decision = decide(trigger, inputs, settings)
+        decision = _pull_request_token_rule(trigger, inputs, decision, settings, manifest_path)
         log.echo(f"event: {trigger.event_name}; mode: {decision.mode}")
         for reason in decision.reasons:
             log.echo(f"- {reason}")
@@ -299,6 +313,75 @@ def _default_mirrorer(engine: Engine | None, log: Workflow) -> Mirrorer:
     if engine is None:
         return mirror_engine(log)
     return lambda request: None
+
+
+def _pull_request_token_rule(
+    trigger: Trigger,
+    inputs: ActionInputs,
+    decision: Decision,
+    settings: ManifestPolicy,
+    manifest_path: Path,
+) -> Decision:
+    """On pull-request runs, ``zenodo_token`` goes only to Zenodo itself or to the endpoint the
+    base branch's manifest names (zenodo_publish.tokens); otherwise the run only validates, and
+    says why."""
+    if trigger.event_name not in PR_EVENTS or decision.mode != "plan":
+        return decision
+    try:
+        endpoint_url = parse_endpoint(inputs.endpoint or settings.endpoint or "sandbox").api_url
+    except UsageError:
+        return decision  # reported by the engine with the manifest's line
+    base_sha = _dig_str(trigger.payload, "pull_request", "base", "sha")
+    refusal = tokens.pull_request_refusal(
+        endpoint_url, _base_endpoint(manifest_path, base_sha) if base_sha else None
+    )
+    if refusal is None:
+        return decision
+    note = f"{refusal}; validating only"
+    return dataclasses.replace(
+        decision,
+        mode="validate",
+        reasons=(*decision.reasons, note),
+        notices=(*decision.notices, note),
+    )
+
+
+def _dig_str(data: Mapping[str, Any], *keys: str) -> str | None:
+    value: Any = data
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _base_endpoint(manifest_path: Path, base_sha: str) -> str | None:
+    """The API URL the base branch's manifest names, read from git (None when unavailable)."""
+    folder = manifest_path.parent
+    try:
+        shown = subprocess.run(
+            [
+                "git",
+                "-c",
+                f"safe.directory={folder}",
+                "-c",
+                f"safe.directory={folder.resolve()}",
+                "show",
+                f"{base_sha}:./{manifest_path.name}",
+            ],
+            cwd=folder,
+            env=child_environment(),
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if shown.returncode != 0 or len(shown.stdout) > paths.MAX_TEXT_BYTES:
+        return None
+    try:
+        data = parse_yaml(shown.stdout.decode("utf-8"), file="base manifest").data
+        value = data.get("endpoint") if isinstance(data, dict) else None
+        return parse_endpoint(value if isinstance(value, str) else "sandbox").api_url
+    except (ManifestError, UsageError, UnicodeDecodeError):
+        return None
 
 
 def _repository_url(environ: Mapping[str, str]) -> str | None:
