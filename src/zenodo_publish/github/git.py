@@ -41,7 +41,12 @@ RETRIES: Final = 3
 _Say = Callable[[str], None]
 
 _PROTECTED = re.compile(r"GH006|protected branch|refusing to allow", re.IGNORECASE)
-_NON_FAST_FORWARD = re.compile(r"non-fast-forward|fetch first|\(stale info\)", re.IGNORECASE)
+#: The branch moved under the push: rejected as non-fast-forward, or (two pushes at the same
+#: instant) the remote could not lock the ref it was updating. Both are retried after a fetch.
+_NON_FAST_FORWARD = re.compile(
+    r"non-fast-forward|fetch first|\(stale info\)|cannot lock ref|failed to update ref",
+    re.IGNORECASE,
+)
 _FORBIDDEN = re.compile(
     r"Permission to .* denied|The requested URL returned error: 403|HTTP 403|"
     r"Write access to repository not granted",
