@@ -170,6 +170,7 @@ def repository_root_from_git(folder: Path) -> Path | None:
             capture_output=True,
             text=True,
             check=False,
+            env=child_environment(),
         )
     except OSError:
         return None

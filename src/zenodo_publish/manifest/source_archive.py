@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from zenodo_publish.childenv import child_environment
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.archive import CHUNK_SIZE, FIXED_DATE_TIME, md5_and_size
 from zenodo_publish.manifest.files import LocalFile, LocalState
@@ -161,7 +162,7 @@ def _git(cwd: Path, *args: str) -> bytes:
         ["git", "-C", str(cwd), *args],
         check=True,
         capture_output=True,
-        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"},
+        env={**child_environment(), "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"},
     ).stdout
 
 
@@ -213,6 +214,7 @@ class _BlobReader:
             ["git", "-C", str(top), "cat-file", "--batch"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=child_environment(),
         )
         assert self._process.stdin is not None and self._process.stdout is not None
         self._in: IO[bytes] = self._process.stdin
