@@ -52,7 +52,10 @@ def _identifiers(record: RemoteRecord) -> set[str]:
 
 
 class SharedSearch:
-    """A :class:`Backend` whose record-marker searches share one search of the collection."""
+    """A :class:`Backend` whose record-marker searches share one search of the collection.
+
+    Every other call goes straight to the wrapped backend; a method added to the Backend
+    protocol needs its pass-through here (mypy says so)."""
 
     def __init__(self, backend: Backend, repository_url: str, manifest: str) -> None:
         self._backend = backend
