@@ -65,9 +65,11 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/python examples/demo.py
 
 ## bench: request economy, peak memory, upload and md5 speed, parallel uploads under latency
-## and rate-limit pacing, against an emulator subprocess; writes bench/results.md (bench/run.py)
+## and rate-limit pacing, against an emulator subprocess; writes bench/results.md (bench/run.py);
+## collections at Zenodo's limits and sharded uploads: bench/results-collection.md (bench/collection.py)
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.collection
 
 clean:
 	rm -rf $(VENV) .venv-conformance build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
