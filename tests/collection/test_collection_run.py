@@ -29,6 +29,13 @@ def test_first_sync_creates_one_record_per_key_and_one_record_file_each(
         assert entry is not None and entry["state"] == "draft"
     assert titles(runner.emu) == {f"Object {k}": 1 for k in KEYS}
     assert result.searches == 1
+    # Each record carries the dataset's marker plus its key (zenodo.yaml at the root: the
+    # repository URL alone names the dataset).
+    for record in runner.emu.control.state()["records"]:
+        metadata = record["draft"]["metadata"]
+        key = metadata["title"].removeprefix("Object ")
+        identifiers = [r["identifier"] for r in metadata.get("related_identifiers", [])]
+        assert f"https://github.com/example/objects#{key}" in identifiers
 
 
 def test_rerun_does_nothing_but_read(tmp_path: Path, runner: Runner) -> None:

@@ -1,9 +1,10 @@
 """The marker of a collection's record, and one orphan search per run (SPEC §9, §13.1).
 
 Each record of a collection carries a marker naming the repository, the manifest and the key:
-``<repository URL>#<manifest path>/<key>``, put by the sync engine where it puts any record's
-marker (a related identifier). A record whose record file never reached git (a crash, a lost
-commit) is found by it, and only by the run of the same manifest and key.
+the dataset's marker (:mod:`zenodo_publish.sync.marker`) followed by ``#<key>``, put by the sync
+engine where it puts any record's marker (a related identifier). A record whose record file
+never reached git (a crash, a lost commit) is found by it, and only by the run of the same
+manifest and key.
 
 Looking for such records one key at a time would cost two searches per record, against a limit
 of 30 searches a minute. :class:`SharedSearch` wraps the backend so that the first marker search
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from zenodo_publish.sync.locate import marker_query
+from zenodo_publish.sync.marker import make_marker, marker_query
 from zenodo_publish.zenodo.backend import (
     Backend,
     ProgressCallback,
@@ -28,13 +30,18 @@ from zenodo_publish.zenodo.backend import (
 )
 
 
-def collection_marker(repository_url: str, manifest: str) -> str:
-    """What every record marker of the collection starts with."""
-    return f"{repository_url}#{manifest}/"
+def collection_marker(repository_url: str, manifest: Path, repository_root: Path) -> str:
+    """What every record marker of the collection starts with: the dataset's own marker (the
+    repository URL, plus the manifest's path unless it is ``zenodo.yaml`` at the root), then
+    ``#``. A record's marker adds its key: ``https://github.com/o/r#lake-geneva``."""
+    dataset = make_marker(repository_url, manifest, repository_root)
+    if dataset is None:
+        raise ValueError("a collection marker needs the repository URL")
+    return f"{dataset.identifier}#"
 
 
-def record_marker(repository_url: str, manifest: str, key: str) -> str:
-    return collection_marker(repository_url, manifest) + key
+def record_marker(prefix: str, key: str) -> str:
+    return prefix + key
 
 
 def _identifiers(record: RemoteRecord) -> set[str]:
@@ -57,9 +64,9 @@ class SharedSearch:
     Every other call goes straight to the wrapped backend; a method added to the Backend
     protocol needs its pass-through here (mypy says so)."""
 
-    def __init__(self, backend: Backend, repository_url: str, manifest: str) -> None:
+    def __init__(self, backend: Backend, prefix: str) -> None:
         self._backend = backend
-        self._prefix = collection_marker(repository_url, manifest)
+        self._prefix = prefix
         self._lock = threading.Lock()
         self._drafts: list[RemoteRecord] | None = None
         self._records: list[RemoteRecord] | None = None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from zenodo_publish.collection.manifest import Collection
-from zenodo_publish.collection.marker import SharedSearch, record_marker
+from zenodo_publish.collection.marker import SharedSearch, collection_marker, record_marker
 from zenodo_publish.collection.selection import Shard, select
 from zenodo_publish.errors import ZenodoPublishError
 from zenodo_publish.manifest import Endpoint
@@ -84,7 +84,12 @@ def run_collection(
     report: Reporter = reporter if reporter is not None else NullReporter()
     keys = select(collection.keys, wanted=request.records, shard=request.shard)
     by_key = {record.key: record for record in collection.records}
-    shared = _SharedBackend(backend_factory or make_backend, request.repository_url, collection)
+    marker_prefix = (
+        collection_marker(request.repository_url, collection.path, collection.repo_root)
+        if request.repository_url
+        else None
+    )
+    shared = _SharedBackend(backend_factory or make_backend, marker_prefix)
     what = f"{len(keys)} of {len(collection.records)} records"
     if request.shard is not None:
         what += f" (shard {request.shard})"
@@ -103,14 +108,10 @@ def run_collection(
             version=request.version,
             dry_run=request.dry_run,
             parallel=request.parallel,
-            marker=(
-                record_marker(request.repository_url, collection.display_name, key)
-                if request.repository_url
-                else None
-            ),
+            marker=(record_marker(marker_prefix, key) if marker_prefix is not None else None),
             today=request.today,
         )
-        prefix = f"[{number}/{len(keys)}] {key}"
+        head = f"[{number}/{len(keys)}] {key}"
         try:
             result = run_record(
                 sync_request,
@@ -120,10 +121,10 @@ def run_collection(
             )
         except ZenodoPublishError as error:
             outcome = RecordOutcome(key, error=f"{error.title}: {error.message}", hint=error.hint)
-            report.info(f"{prefix}: FAILED ({outcome.error})")
+            report.info(f"{head}: FAILED ({outcome.error})")
         else:
             outcome = RecordOutcome(key, result)
-            report.info(f"{prefix}: {progress_line(result)}")
+            report.info(f"{head}: {progress_line(result)}")
         outcomes.append(outcome)
     return CollectionResult(
         mode=request.mode,
@@ -156,20 +157,17 @@ def progress_line(result: RunResult) -> str:
 class _SharedBackend:
     """One backend for every record of the run, built on first use."""
 
-    def __init__(
-        self, factory: BackendFactory, repository_url: str | None, collection: Collection
-    ) -> None:
+    def __init__(self, factory: BackendFactory, prefix: str | None) -> None:
         self._factory = factory
-        self._repository_url = repository_url
-        self._manifest = collection.display_name
+        self._prefix = prefix
         self._backend: Backend | None = None
         self._search: SharedSearch | None = None
 
     def factory(self, endpoint: Endpoint, api: str, token: str) -> Backend:
         if self._backend is None:
             backend = self._factory(endpoint, api, token)
-            if self._repository_url is not None:
-                self._search = SharedSearch(backend, self._repository_url, self._manifest)
+            if self._prefix is not None:
+                self._search = SharedSearch(backend, self._prefix)
                 backend = self._search
             self._backend = backend
         return self._backend
