@@ -266,3 +266,30 @@ def test_a_workspace_owned_by_the_runner_user_is_trusted_through_safe_directory(
     assert commit_record_file(request(repo)).committed
     # ...given on the command line only: nothing written to the (isolated) global config
     assert not (Path.home() / ".gitconfig").exists()
+
+
+def test_a_push_losing_the_ref_lock_race_is_retried(repo: Repo) -> None:
+    """Two matrix shards pushing at the same moment: the loser's push is refused with the
+    remote's ref-lock error, not a non-fast-forward; it is fetched, rebased and pushed again."""
+    _hook(
+        repo,
+        'if [ ! -f "$GIT_DIR/lost-once" ]; then touch "$GIT_DIR/lost-once"\n'
+        "  echo \"error: cannot lock ref 'refs/heads/main': is at 1 but expected 2\" >&2\n"
+        "  exit 1\nfi\nexit 0\n",
+    )
+    write_record(repo)
+    outcome = commit_record_file(request(repo))
+    assert outcome.committed
+    assert repo.remote_log() == [MESSAGE, "Initial commit"]
+
+
+def test_a_record_folder_is_committed_in_one_commit(repo: Repo) -> None:
+    folder = repo.workspace / ".zenodo" / "records"
+    folder.mkdir(parents=True)
+    for key in ("a", "b"):
+        (folder / f"{key}.json").write_text(f'{{"sandbox": {{"record_id": "{key}"}}}}\n')
+    outcome = commit_record_file(request(repo, record_file=".zenodo/records"))
+    assert outcome.committed
+    assert repo.remote_log() == [MESSAGE, "Initial commit"]
+    files = git(repo.remote, "ls-tree", "-r", "--name-only", "main", ".zenodo")
+    assert files.splitlines() == [".zenodo/records/a.json", ".zenodo/records/b.json"]
