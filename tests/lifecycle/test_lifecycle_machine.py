@@ -458,3 +458,18 @@ def test_found_switching_prereleases_off_later_was_taken_for_a_wrong_publish(
         lambda m: m.push_prereleases_switch(folder=".", on=False),
         lambda m: m.tag(folder=".", version="1.0.0", pre=True, release=True),
     )
+
+
+def test_found_a_run_failed_on_a_file_another_run_uploaded_meanwhile(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """Found by the default profile: a push adding b.csv starts a run; a second run of the same
+    commit starts after the first one's first answer and uploads b.csv to the draft; the first
+    run's init of b.csv was answered 400 "File with key b.csv already exists" and it exited 3.
+    Now the first run re-reads the draft, sees b.csv there with its md5, and ends green."""
+    replay(
+        emulator,
+        tmp_path,
+        lambda m: m.second_run_meanwhile(n=1, folder="."),
+        lambda m: m.push_file(folder=".", name="b.csv", content="1\n"),
+    )

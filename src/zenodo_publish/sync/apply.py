@@ -134,8 +134,8 @@ class Applier:
                 try:
                     self._file_pass(draft, ops)
                     break
-                except _PASSING_FAULTS as error:
-                    if attempt == _FILE_PASSES:
+                except (*_PASSING_FAULTS, ValidationRejected) as error:
+                    if attempt == _FILE_PASSES or not _worth_another_pass(error):
                         raise
                     self._reporter.info(f"   {error.message}; re-reading the draft and resuming")
                     fresh = self._backend.read_draft(draft.id)
@@ -239,6 +239,15 @@ _PHASE_TITLES = {
     "new_version": "Opening a new version",
     "edit": "Opening an edit of the published record",
 }
+
+
+def _worth_another_pass(error: Exception) -> bool:
+    """A passing fault, or a key that is in the draft already: another run at the same time (or
+    an answer this run lost) put it there meanwhile. Re-planning from the draft's files then
+    decides whether it still needs uploading (same md5: no)."""
+    if isinstance(error, ValidationRejected):
+        return "already exists" in (error.server_message or "").lower()
+    return True
 
 
 def _twice(call: Callable[[], RemoteRecord]) -> RemoteRecord:
