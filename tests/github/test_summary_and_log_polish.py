@@ -219,6 +219,30 @@ def test_one_stop_commands_pair_per_phase(tmp_path: Path) -> None:
     ]
 
 
+def test_nested_phases_share_one_stop_commands_block() -> None:
+    stream = io.StringIO()
+    reporter = WorkflowReporter(Workflow(stream))
+    with reporter.phase("Reading the manifest"):
+        reporter.info("2 files, 8 B")
+        with reporter.phase("Comparing with Zenodo"):
+            reporter.info("plan: update_draft")
+        reporter.info("   upload ::add-mask::a.csv (8 B)")
+    reporter.info("outside")
+    lines = stream.getvalue().splitlines()
+    stops = [ln for ln in lines if ln.startswith("::stop-commands::")]
+    token = stops[0].removeprefix("::stop-commands::")
+    assert lines[:7] == [
+        "-- Reading the manifest",
+        stops[0],
+        "2 files, 8 B",
+        "-- Comparing with Zenodo",
+        "plan: update_draft",
+        "   upload ::add-mask::a.csv (8 B)",  # inert: the outer block is still open
+        f"::{token}::",
+    ]
+    assert len(stops) == 2  # the outer phase's block, and the line outside any phase
+
+
 def test_a_phase_that_fails_still_resumes_commands() -> None:
     stream = io.StringIO()
     reporter = WorkflowReporter(Workflow(stream))

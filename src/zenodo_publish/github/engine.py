@@ -9,7 +9,7 @@ a fake engine; :func:`sync_engine` is the real one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,22 +65,24 @@ class WorkflowReporter(StreamReporter):
     def __init__(self, log: Workflow) -> None:
         super().__init__()
         self._log = log
-        self._in_block = False
+        self._depth = 0  # phases open; the outermost one holds the stop-commands block
 
     @contextmanager
     def phase(self, title: str) -> Iterator[None]:
         # A phase's lines carry names from the repository and answers from the server: one
-        # stop-commands block around all of them, not one per line.
+        # stop-commands block around all of them, not one per line. Phases nest (the engine's
+        # first phase encloses the others); inside a block a second ::stop-commands:: would
+        # not be read as a command but shown as a stray line, so only the outermost opens one.
         self._log.echo(f"-- {title}")
-        with self._log.untrusted():
-            self._in_block = True
+        with self._log.untrusted() if self._depth == 0 else nullcontext():
+            self._depth += 1
             try:
                 yield
             finally:
-                self._in_block = False
+                self._depth -= 1
 
     def info(self, message: str) -> None:
-        if self._in_block:
+        if self._depth:
             self._log.echo(message)
         else:
             self._log.echo_untrusted(message)
