@@ -12,7 +12,6 @@ import yaml
 from engine_support import Harness, calls, make_repo
 
 from zenodo_publish.citation.badge import END, START
-from zenodo_publish.errors import UsageError
 
 HAND_WRITTEN = Path(__file__).parent.parent / "citation" / "hand_written.cff"
 CITATION = "citation: {reserve_doi: true, write: [CITATION.cff], badge: README.md}\n"
@@ -55,12 +54,30 @@ def test_push_reserves_and_writes_the_dois_and_the_tag_publishes_that_doi(
     assert tagged.repository_files == ()
 
 
-def test_reserve_doi_on_the_legacy_api_is_refused_before_any_write(
-    harness: Harness, tmp_path: Path
+@pytest.mark.parametrize("api", ["rdm", "legacy"])
+def test_push_reserves_and_writes_the_dois_and_the_tag_publishes_that_doi_on_each_api(
+    harness: Harness, tmp_path: Path, api: str
 ) -> None:
-    repo = citation_repo(tmp_path / "repo", harness, api="legacy")
+    """On the legacy API too: its prereserve_doi is only a prediction (10.5281 even on the
+    sandbox), so the DOI is reserved through the records API on the same record; metadata PUTs
+    of later syncs keep it, and the tag run publishes that very DOI."""
+    repo = citation_repo(tmp_path / "repo", harness, api=api)
 
-    with pytest.raises(UsageError, match="reserve_doi needs the InvenioRDM API"):
-        harness.run(repo)
+    pushed = harness.run(repo)
 
-    assert harness.log() == []
+    doi = pushed.ids.doi
+    assert pushed.ids.state == "draft" and doi and doi.startswith("10.5072/")
+    assert f"POST /api/records/{pushed.ids.record_id}/draft/pids/doi" in calls(harness.log())
+    assert yaml.safe_load((repo / "CITATION.cff").read_text())["doi"] == doi
+
+    (repo / "zenodo.yaml").write_text(
+        (repo / "zenodo.yaml").read_text().replace("title: ", "title: Renamed ", 1)
+    )
+    harness.mark()
+    edited = harness.run(repo)
+    assert edited.ids.doi == doi
+    assert not any(c.endswith("/pids/doi") for c in calls(harness.log()))
+
+    tagged = harness.run(repo, "publish", version="1.0.0")
+
+    assert tagged.published and tagged.ids.doi == doi

@@ -164,7 +164,6 @@ class _Run:
             publish_rules.check_publish_allowed(
                 self.manifest, self.endpoint, tag_version=request.version
             )
-        self._check_citation()
         backend = self._backend()
         with self.reporter.phase("Comparing with Zenodo"):
             entry = read_entry(
@@ -281,16 +280,6 @@ class _Run:
 
     published_by_review = False
     repository_files: tuple[str, ...] = ()
-
-    def _check_citation(self) -> None:
-        settings = citation_settings(self.manifest)
-        if settings is not None and settings.reserve_doi and self.api == "legacy":
-            raise UsageError(
-                "citation.reserve_doi needs the InvenioRDM API: the legacy deposit API only "
-                "predicts a DOI (prereserve_doi), it does not reserve it",
-                hint="set api: rdm (the default), or remove reserve_doi and write the DOI "
-                "after publishing",
-            )
 
     def _write_citation(self, backend: Backend, ids: RecordIds) -> RecordIds:
         """``citation:``: reserve the draft's DOI, write it and the concept DOI into the

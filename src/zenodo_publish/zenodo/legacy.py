@@ -269,11 +269,19 @@ class LegacyBackend:
             self._buckets.pop(record_id, None)
 
     def reserve_doi(self, draft_id: str) -> RemoteRecord:
-        raise ZenodoError(
-            "the legacy deposit API cannot reserve a DOI (its prereserve_doi is only a "
-            "prediction, and wrong on the sandbox)",
-            hint="set api: rdm to reserve DOIs before publishing",
-        )
+        """Reserve the draft's DOI. The deposit API only *predicts* one (``prereserve_doi``, its
+        prefix hard-coded to 10.5281, wrong on the sandbox, and never registered), but Zenodo
+        serves the InvenioRDM records API beside it over the same records and tokens: the DOI
+        is reserved there, then the deposition is read back (a later metadata PUT that sends
+        no ``doi`` keeps it: the deserializer emits no ``pids``)."""
+        path = f"/records/{draft_id}/draft/pids/doi"
+        self.session.request_json("POST", path, idempotent=False)
+        record = self.read_draft(draft_id)
+        if record is None or not record.doi:
+            raise UnexpectedResponseError(
+                f"POST {path}: answered, but deposition {draft_id} shows no reserved DOI"
+            )
+        return record
 
     def publish(self, draft_id: str) -> RemoteRecord:
         path = self._dep(draft_id, "/actions/publish")
