@@ -55,12 +55,29 @@ def test_run_bounded_keeps_order_and_raises_the_first_failure(make_spec: Any) ->
         run_bounded(specs, work, 2)
 
 
-def test_legacy_has_no_separate_import_or_doi_reservation(session: ZenodoSession) -> None:
+def test_legacy_has_no_separate_import(session: ZenodoSession) -> None:
     legacy = LegacyBackend(session)
     with pytest.raises(ZenodoError, match="newversion imports"):
         legacy.import_files("1")
-    with pytest.raises(ZenodoError, match="cannot reserve a DOI"):
-        legacy.reserve_doi("1")
+
+
+def test_legacy_reserves_the_doi_through_the_records_api(
+    rsps: responses.RequestsMock, session: ZenodoSession
+) -> None:
+    """prereserve_doi is only a prediction: the reservation goes to the records API endpoint
+    of the same record, and the deposition is read back with its reserved DOI."""
+    rsps.post("http://127.0.0.1:9/api/records/7/draft/pids/doi", status=201, json={"id": "7"})
+    deposition = {
+        "id": 7,
+        "state": "unsubmitted",
+        "submitted": False,
+        "doi": "10.5072/zenodo.7",
+        "metadata": {"prereserve_doi": {"doi": "10.5281/zenodo.7", "recid": 7}},
+        "files": [],
+        "links": {"bucket": "http://127.0.0.1:9/api/files/b"},
+    }
+    rsps.get("http://127.0.0.1:9/api/deposit/depositions/7", json=deposition)
+    assert LegacyBackend(session).reserve_doi("7").doi == "10.5072/zenodo.7"
 
 
 def test_rdm_reserve_doi(rsps: responses.RequestsMock, session: ZenodoSession) -> None:
