@@ -33,8 +33,9 @@ def test_first_sync_of_100_files_is_paced_below_the_rate_limit(
     harness.run(repo100)
 
     log = harness.log()
-    # 2 searches, create, 1 init for all keys, content + commit per file, 1 re-read.
-    assert len(log) == 2 + 1 + 1 + 200 + 1, calls(log)
+    # 1 search, create, 1 init for all keys, content + commit per file, 1 re-read.
+    assert len(log) == 1 + 1 + 1 + 200 + 1, calls(log)
+    assert calls(log)[:2] == ["GET /api/user/records", "POST /api/records"]
     # 205 requests against "100 per minute": the client waits (in virtual time) instead of
     # running into 429s.
     assert [e for e in log if e["status"] == 429] == []
@@ -51,7 +52,7 @@ def test_parallel_first_sync_of_100_files_honours_the_rate_limit(
     refused = [i for i, e in enumerate(log) if e["status"] == 429]
     # Parallel uploads may overrun a moving window now and then; each 429 is waited out and
     # the request repeated once, never given up.
-    assert len(log) == 205 + len(refused), calls(log)
+    assert len(log) == 204 + len(refused), calls(log)
     assert len(refused) <= 20, len(refused)
     assert_converged(harness, repo100, endpoint_url=harness.emu.api_url)
 
@@ -98,10 +99,30 @@ def test_no_op_sync_of_a_published_record_of_100_files(harness: Harness, repo100
     harness.run(repo100)
 
     log = harness.log()
-    assert calls(log) == ["GET /api/records/2/draft", "GET /api/records/2"]
+    # The record file says "published": the record is read, no draft is asked for.
+    assert calls(log) == ["GET /api/records/2"]
 
 
-@pytest.mark.parametrize(("api", "first", "no_op", "one_changed"), [("legacy", 14, 1, 4)])
+def test_a_change_to_a_published_record_asks_for_an_open_draft_first(
+    harness: Harness, repo100: Path
+) -> None:
+    harness.run(repo100, "publish")
+    (repo100 / "data" / "f042.csv").write_bytes(b"changed\n")
+    harness.mark()
+
+    harness.run(repo100)
+
+    log = harness.log()
+    assert calls(log)[:3] == [
+        "GET /api/records/2",
+        "GET /api/records/2/draft",
+        "POST /api/records/2/versions",
+    ]
+    assert upload_calls(log) == ["f042.csv"]
+    assert_converged(harness, repo100, endpoint_url=harness.emu.api_url, published_versions=1)
+
+
+@pytest.mark.parametrize(("api", "first", "no_op", "one_changed"), [("legacy", 13, 1, 3)])
 def test_legacy_request_counts(
     harness: Harness, tmp_path: Path, api: Api, first: int, no_op: int, one_changed: int
 ) -> None:
@@ -115,5 +136,33 @@ def test_legacy_request_counts(
     harness.mark()
     harness.run(repo)
     assert len(harness.log()) == one_changed, calls(harness.log())
-    # GET, DELETE the old f004.csv, bucket PUT, GET (the bucket PUT could overwrite in place).
+    # GET, bucket PUT (it overwrites the old f004.csv in place), GET.
     assert upload_calls(harness.log()) == ["f004.csv"]
+    assert [c for c in calls(harness.log()) if c.startswith("DELETE")] == []
+
+
+def test_an_edit_draft_unseen_in_the_record_file_is_found_before_changing_anything(
+    harness: Harness, repo100: Path
+) -> None:
+    """The record file says "published", so a no-op reads only the record; but before a
+    change the open edit draft (opened on the web, say) is asked for and worked in."""
+    import requests
+
+    from zenodo_publish.errors import StateError
+
+    harness.run(repo100, "publish")
+    opened = requests.post(
+        f"{harness.emu.api_url}/records/2/draft", headers=harness.emu.headers(), timeout=30
+    )
+    assert opened.status_code == 201, opened.text
+    harness.mark()
+    harness.run(repo100)
+    assert calls(harness.log()) == ["GET /api/records/2"]
+
+    # Files differ and the edit draft's files are locked: refused, as when the draft is seen.
+    (repo100 / "data" / "f042.csv").write_bytes(b"changed\n")
+    harness.mark()
+    with pytest.raises(StateError, match="open edit draft"):
+        harness.run(repo100)
+    assert calls(harness.log()) == ["GET /api/records/2", "GET /api/records/2/draft"]
+    assert writes(harness.log()) == []

@@ -151,7 +151,8 @@ class Applier:
     def _file_pass(self, draft: RemoteRecord, ops: Sequence[FileOp]) -> None:
         backend = self._backend
         for op in ops:
-            if op.action in ("delete", "replace") and op.name in draft.files:
+            overwritten = op.action == "replace" and backend.upload_overwrites
+            if op.action in ("delete", "replace") and op.name in draft.files and not overwritten:
                 self._reporter.info(f"   delete {op.name} ({op.reason})")
                 backend.delete_file(draft.id, op.name)
         uploads = [

@@ -26,7 +26,7 @@ from zenodo_publish.sync import concepts, publish_rules
 from zenodo_publish.sync.apply import Applier
 from zenodo_publish.sync.codec import codec_for
 from zenodo_publish.sync.force import checked_force_upload
-from zenodo_publish.sync.locate import carries_marker, is_foreign, locate
+from zenodo_publish.sync.locate import carries_marker, confirm_no_open_draft, is_foreign, locate
 from zenodo_publish.sync.marker import DatasetMarker, make_marker, record_ids_named_elsewhere
 from zenodo_publish.sync.plan import LocalSnapshot, Located, Plan, PlanPolicy, WantedFile, plan
 from zenodo_publish.sync.record_file import (
@@ -191,6 +191,9 @@ class _Run:
                 force_upload=checked_force_upload(request.force_upload, snapshot.files),
             )
             the_plan = plan(snapshot, located, policy, self.codec)
+            if located.draft_unchecked and the_plan.action != "none":
+                located = confirm_no_open_draft(backend, located)
+                the_plan = plan(snapshot, located, policy, self.codec)
         the_plan = self._plan_communities(backend, located, the_plan)
         self.notes.extend(the_plan.notes)
         self._report_plan(the_plan)

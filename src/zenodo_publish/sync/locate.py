@@ -5,10 +5,16 @@ marker (:mod:`.marker`: the repository URL and the manifest's path, which the en
 record it creates), which covers a run that crashed before the record file reached git; else
 nothing (the plan creates one). A record that another record file of the repository names is
 never adopted (SPEC §13.1).
+
+Requests are spent only where the record file cannot answer: one search at most before a first
+create (Zenodo allows 30 searches a minute), and when the record file says the record is
+published, the record is read first; whether an edit draft is open is asked only when the plan
+has something to change (:func:`confirm_no_open_draft`), so a no-op sync costs one GET.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from zenodo_publish.errors import StateError
@@ -60,6 +66,17 @@ def is_foreign(record: RemoteRecord, named_elsewhere: frozenset[str]) -> bool:
 
 
 def _from_entry(backend: Backend, entry: RecordEntry, record_file: str) -> Located:
+    if entry.state == "published":
+        published = backend.read_record(entry.record_id)
+        if published is not None:
+            located = _classify(backend, published)
+            if (
+                located.kind == "published"
+                and located.record is published
+                and not backend.record_shows_open_draft
+            ):
+                return dataclasses.replace(located, draft_unchecked=True)
+            return located
     record = backend.read(entry.record_id)
     if record is None:
         raise StateError(
@@ -75,7 +92,9 @@ def _from_marker(
     backend: Backend, marker: DatasetMarker, named_elsewhere: Callable[[], frozenset[str]]
 ) -> Located:
     query = marker.query
-    candidates = [d for d in backend.find_drafts(query) if not d.is_published]
+    # One search finds both an orphaned draft and a published record.
+    hits = backend.find_own(query)
+    candidates = [d for d in hits if not d.is_published]
     foreign = named_elsewhere() if candidates else frozenset()
     drafts = [d for d in candidates if not is_foreign(d, foreign)]
     if len(drafts) > 1:
@@ -92,12 +111,12 @@ def _from_marker(
             note = f"adopted draft {draft.id}, left by an earlier run that did not finish"
             located = _classify(backend, draft)
             return Located(located.kind, located.record, (note, *located.notes))
-    published = backend.find_records(query)
+    published = [h for h in hits if h.is_published]
     if published:
         foreign = named_elsewhere()
         published = [r for r in published if not is_foreign(r, foreign)]
     if published:
-        latest = published[0]
+        latest = _newest(published)
         record = backend.read(latest.id)
         if record is not None:
             note = (
@@ -107,6 +126,30 @@ def _from_marker(
             located = _classify(backend, record)
             return Located(located.kind, located.record, (note, *located.notes))
     return Located("none")
+
+
+def _newest(records: list[RemoteRecord]) -> RemoteRecord:
+    """The latest version among published hits: the one Zenodo marks latest, else the highest
+    version index, else the highest id (ids grow with time on both APIs)."""
+    marked = [r for r in records if r.is_latest]
+    candidates = marked or records
+    return max(candidates, key=lambda r: (r.version_index or 0, _numeric(r.id)))
+
+
+def _numeric(record_id: str) -> int:
+    return int(record_id) if record_id.isdigit() else 0
+
+
+def confirm_no_open_draft(backend: Backend, located: Located) -> Located:
+    """When ``located`` came from the record file alone (no draft GET yet), ask whether an
+    edit draft is open: before any change, a draft would be the place to work in."""
+    if not located.draft_unchecked:
+        return located
+    draft = backend.read_draft(located.record.id)
+    if draft is None:
+        return dataclasses.replace(located, draft_unchecked=False)
+    found = _classify(backend, draft)
+    return dataclasses.replace(found, latest_version=located.latest_version)
 
 
 def _classify(backend: Backend, record: RemoteRecord) -> Located:
@@ -128,4 +171,11 @@ def _classify(backend: Backend, record: RemoteRecord) -> Located:
     )
 
 
-__all__ = ["NO_MARKER_NOTE", "carries_marker", "is_foreign", "locate", "marker_query"]
+__all__ = [
+    "NO_MARKER_NOTE",
+    "carries_marker",
+    "confirm_no_open_draft",
+    "is_foreign",
+    "locate",
+    "marker_query",
+]

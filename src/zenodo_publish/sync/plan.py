@@ -77,6 +77,9 @@ class Located:
     notes: tuple[str, ...] = ()
     #: The version string of the concept's latest published version (None: none, or unknown).
     latest_version: str | None = None
+    #: A published record read on the record file's word, without asking whether an edit
+    #: draft is open (see sync.locate.confirm_no_open_draft).
+    draft_unchecked: bool = False
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,12 @@ class Backend(Protocol):
     """What the sync engine needs from Zenodo. All ids are strings."""
 
     name: str  # "rdm" | "legacy"
+    #: Whether :meth:`read_record`'s answer already tells that an edit draft is open (the
+    #: legacy deposition does; an RDM record does not, only a GET of its draft does).
+    record_shows_open_draft: bool
+    #: Whether :meth:`upload_files` replaces a file already in the draft under the same key
+    #: (the legacy bucket PUT does; RDM refuses an existing key, so it is deleted first).
+    upload_overwrites: bool
 
     def read(self, record_id: str) -> RemoteRecord | None:
         """The open draft of ``record_id`` if there is one, else the published record; None
@@ -118,6 +124,12 @@ class Backend(Protocol):
         """The caller's unpublished drafts matching ``query`` (Zenodo search syntax, e.g.
         ``parent.id:123`` or a quoted repository URL), newest first. The search index may lag
         a just-created draft by a second or so."""
+        ...
+
+    def find_own(self, query: str) -> list[RemoteRecord]:
+        """Every record and draft of the caller matching ``query``, all versions, in one
+        search request (for up to 100 hits): what :meth:`find_drafts` and
+        :meth:`find_records` each give, together. Zenodo allows 30 searches a minute."""
         ...
 
     def find_records(self, query: str) -> list[RemoteRecord]:

@@ -142,6 +142,8 @@ class RDMBackend:
     """:class:`~zenodo_publish.zenodo.backend.Backend` over ``/api/records``."""
 
     name = "rdm"
+    record_shows_open_draft = False
+    upload_overwrites = False
 
     def __init__(self, session: ZenodoSession) -> None:
         self.session = session
@@ -207,11 +209,14 @@ class RDMBackend:
         versions = self._search(f"/records/{record_id}/versions", {})
         return sorted(versions, key=lambda r: r.version_index or 0, reverse=True)
 
-    def find_drafts(self, query: str) -> list[RemoteRecord]:
-        hits = self._search(
+    def find_own(self, query: str) -> list[RemoteRecord]:
+        # With allversions the user's search lists drafts and every published version.
+        return self._search(
             "/user/records", {"q": query, "allversions": "true", "sort": "updated-desc"}
         )
-        return [r for r in hits if r.is_draft and not r.is_published]
+
+    def find_drafts(self, query: str) -> list[RemoteRecord]:
+        return [r for r in self.find_own(query) if r.is_draft and not r.is_published]
 
     def find_records(self, query: str) -> list[RemoteRecord]:
         # Without allversions the search gives one hit per concept: its latest version.
