@@ -158,35 +158,6 @@ def test_503_retry_after_is_honoured_for_idempotent_calls(
     assert clock.sleeps == [20.0]
 
 
-def test_pacing_spreads_the_last_of_the_budget_over_the_time_to_reset(
-    rsps: responses.RequestsMock, session: ZenodoSession, clock: Any
-) -> None:
-    reset = clock.now + 40
-
-    remaining = [30]
-
-    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        remaining[0] -= 1
-        headers = {
-            "X-RateLimit-Limit": "100",
-            "X-RateLimit-Reset": str(int(reset)),
-            "X-RateLimit-Remaining": str(remaining[0]),
-        }
-        return 200, headers, "{}"
-
-    rsps.add_callback("GET", f"{BASE}/records/1", callback=answer)
-    for _ in range(15):
-        session.request("GET", "/records/1", idempotent=True)
-    # Plenty left at first (no waiting); once 20 or fewer remain (20% of 100), each start is
-    # spaced by (time to reset) / remaining, so the budget lasts until the reset.
-    # The 11th request starts at once and sets the spacing; the 12th to 15th wait for it.
-    assert len(clock.sleeps) == 4
-    assert clock.sleeps[0] == pytest.approx(40 / 20)
-    assert all(s > 0 for s in clock.sleeps)
-    assert clock.now < reset
-    assert remaining == [15]
-
-
 def test_pacing_waits_for_the_reset_when_the_budget_is_spent(
     rsps: responses.RequestsMock, session: ZenodoSession, clock: Any
 ) -> None:
@@ -206,18 +177,28 @@ def test_pacing_waits_for_the_reset_when_the_budget_is_spent(
     assert len(rsps.calls) == 2
 
 
-def test_stale_headers_do_not_raise_the_budget(session: ZenodoSession, clock: Any) -> None:
-    pacer = session.pacer
-    reset = str(int(clock.now) + 60)
-    pacer.observe(
-        {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "3", "X-RateLimit-Reset": reset}
-    )
-    # An answer that overtook: same window, more remaining. The lower count stands.
-    pacer.observe(
-        {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "50", "X-RateLimit-Reset": reset}
-    )
-    assert pacer.reserve() == 0.0
-    assert pacer.reserve() == pytest.approx(60 / 3)
+def test_requests_go_at_full_speed_until_the_budget_is_spent(
+    rsps: responses.RequestsMock, session: ZenodoSession, clock: Any
+) -> None:
+    """A moving window frees a slot only when its oldest request leaves it: the session
+    spends what remains at once, then waits for the reset (no even spacing)."""
+    reset = clock.now + 40
+    remaining = [3]
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        remaining[0] = max(remaining[0] - 1, 0)
+        headers = {
+            "X-RateLimit-Limit": "100",
+            "X-RateLimit-Reset": str(int(reset)),
+            "X-RateLimit-Remaining": str(remaining[0]),
+        }
+        return 200, headers, "{}"
+
+    rsps.add_callback("GET", f"{BASE}/records/1", callback=answer)
+    for _ in range(4):
+        session.request("GET", "/records/1", idempotent=True)
+    assert clock.sleeps == [pytest.approx(40.0)]
+    assert session.pacer.in_flight == 0
 
 
 def test_a_streamed_body_is_reopened_for_a_retry(

@@ -10,8 +10,8 @@ Rules (SPEC §5.6, zenodo-api.md §2, §3, §7.6):
   create, file init, commit, new version, edit, publish) are never retried on 5xx or on a
   timeout: the error goes up and the caller re-reads the state first.
 * A 429 means the request was not processed, so it is retried for any call after
-  ``Retry-After`` (or ``X-RateLimit-Reset`` - now). The :class:`RatePacer` slows requests down
-  before the budget runs out.
+  ``Retry-After`` (or ``X-RateLimit-Reset`` - now). The :class:`RatePacer` holds requests back
+  before the budget runs out, counting the ones in flight.
 * A streamed body is given as a callable that opens it, so a retry can send it again.
 """
 
@@ -226,18 +226,15 @@ class ZenodoSession:
         # Set once a retry follows an attempt the server may have processed.
         maybe_processed = False
         while True:
-            wait = self.pacer.reserve()
-            if wait > 0:
-                level = logging.INFO if wait >= 1 else logging.DEBUG
-                log.log(level, "pacing: waiting %.1f s before %s (rate budget low)", wait, where)
-                self._sleep(wait)
+            self._wait_for_budget(where)
             stream: Body | None = None
+            answered: requests.Response | None = None
             try:
                 if body is not None:
                     # A stream with __len__ (or a real file) is sent with Content-Length.
                     stream = body()
                     data = stream
-                response = self.http.request(
+                response = answered = self.http.request(
                     method,
                     url,
                     headers=headers,
@@ -278,8 +275,8 @@ class ZenodoSession:
             finally:
                 if stream is not None:
                     stream.close()
+                self.pacer.release(answered.headers if answered is not None else None)
 
-            self.pacer.observe(response.headers)
             status = response.status_code
             if status in ok or (maybe_processed and status in ok_after_retry):
                 return response
@@ -329,6 +326,16 @@ class ZenodoSession:
         """Wait ``seconds`` with the session's (injectable) sleep: waits for the server's search
         index to catch up (sync.concepts)."""
         self._sleep(seconds)
+
+    def _wait_for_budget(self, where: str) -> None:
+        """Sleep until the pacer lets this request start (it then counts as in flight)."""
+        waited = 0.0
+        while (wait := self.pacer.acquire()) > 0:
+            if waited == 0.0:
+                level = logging.INFO if wait >= 1 else logging.DEBUG
+                log.log(level, "pacing: waiting %.1f s before %s (rate budget spent)", wait, where)
+            waited += wait
+            self._sleep(wait)
 
     def backoff_sleep(self, attempt: int) -> None:
         """Sleep the backoff for retry ``attempt`` (for callers that re-read state before

@@ -1,18 +1,36 @@
 """Client-side pacing from Zenodo's rate-limit headers, shared by every thread of one session.
 
-Zenodo sends ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (absolute
-epoch seconds) on every response (zenodo-api.md §3). While plenty of budget remains, requests go
-out at full speed. Once the remaining budget is low, the time to the reset is divided by what is
-left, and request starts are spaced by that interval, so a sync normally never sees a 429. The
-limiter counts requests as they start, so parallel upload threads do not all spend the last slot.
+Zenodo (flask-limiter, moving-window strategy) sends ``X-RateLimit-Limit``,
+``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` on every response (zenodo-api.md §3). In a
+moving window each counted request leaves the window one window-length after it was made; the
+reset header is the moment the oldest one leaves (rounded up to the next second). So:
+
+* A response says how many requests remain *as of when the server counted it*. Requests that
+  were in flight at that moment may or may not have been counted, so they are subtracted: the
+  budget is ``remaining - (other requests in flight)``, and every request that starts spends one.
+* Answers can overtake each other between threads. The reset time grows with the window's
+  oldest request, so an answer with an earlier reset is stale and ignored; within one reset
+  time the remaining count only falls, so an answer with a lower count is the newer one (its
+  estimate replaces the last) and one with a higher count is older (ignored).
+* When the budget is spent, nothing is known about the window but that its oldest request
+  leaves at the reset. At the reset one request goes out alone (a probe); its answer tells how
+  many requests have left the window meanwhile, and the others go on from there. Waiting for
+  the reset (not spacing requests evenly as for a fixed window) is what a moving window needs.
+* A 429 (:meth:`RatePacer.penalise`) holds every thread back until the server's retry time.
+
+Use: ``wait = pacer.acquire()``; sleep ``wait`` and ask again while it is positive; 0 means
+the request may start and now counts as in flight; after it, :meth:`RatePacer.release` with the
+response's headers (or ``None`` when no response came).
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+#: How often a thread that waits behind a probe looks again (seconds).
+PROBE_POLL = 0.05
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
@@ -25,91 +43,103 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
         return None
 
 
+def _owner(owner: object | None) -> object:
+    return threading.get_ident() if owner is None else owner
+
+
 @dataclass
-class _Budget:
+class _Window:
     limit: int | None
-    remaining: int
+    #: Requests that may still start before the reset, in flight ones already subtracted.
+    available: int
+    #: Epoch seconds when the window's oldest counted request leaves it.
     reset: float
+    #: The server's remaining count in the newest answer for this reset time.
+    remaining: int
 
 
 class RatePacer:
-    """Decides how long to wait before the next request starts.
+    """Decides when the next request may start. ``clock`` returns epoch seconds; it is
+    injectable for tests (with a fake clock nothing here depends on wall time)."""
 
-    ``low_water`` is the fraction of the limit below which pacing starts (at least
-    ``min_low_water`` requests). ``clock`` returns epoch seconds; it is injectable for tests.
-    """
-
-    def __init__(
-        self,
-        clock: Callable[[], float],
-        *,
-        low_water: float = 0.2,
-        min_low_water: int = 5,
-    ) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self._low_water = low_water
-        self._min_low_water = min_low_water
         self._lock = threading.Lock()
-        self._budget: _Budget | None = None
-        self._next_start = 0.0
+        self._window: _Window | None = None
+        self._in_flight = 0
+        #: The thread whose request is the probe (each request acquires and releases in one
+        #: thread), or None.
+        self._probe: object | None = None
+        self._not_before = 0.0
 
-    def _threshold(self, limit: int | None) -> int:
-        if limit is None:
-            return self._min_low_water
-        return max(self._min_low_water, math.ceil(limit * self._low_water))
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
 
-    def reserve(self) -> float:
-        """Seconds to wait before starting a request; counts the request against the budget."""
+    def acquire(self, owner: object | None = None) -> float:
+        """0.0 when a request may start now (it then counts as in flight until
+        :meth:`release`); otherwise the seconds to wait before asking again. ``owner`` names
+        who releases the request later (default: this thread)."""
         with self._lock:
             now = self._clock()
-            budget = self._budget
-            if budget is None or budget.reset <= now:
-                # No information, or the window has reset: nothing is known to be scarce.
-                self._budget = None
+            if now < self._not_before:
+                return self._not_before - now
+            window = self._window
+            if window is None or window.available > 0:
+                if window is not None:
+                    window.available -= 1
+                self._in_flight += 1
                 return 0.0
-            if budget.remaining <= 0:
-                # Spent: the next slot opens at the reset. Later requests queue behind it.
-                start = max(budget.reset, self._next_start)
-                self._next_start = start + self._spacing(budget, start)
-                return start - now
-            if budget.remaining > self._threshold(budget.limit):
-                budget.remaining -= 1
-                return 0.0
-            interval = (budget.reset - now) / budget.remaining
-            start = max(now, self._next_start)
-            self._next_start = start + interval
-            budget.remaining -= 1
-            return start - now
+            if now < window.reset:
+                return window.reset - now
+            if self._probe is not None:
+                # One request is finding out how much the window has freed; wait for its answer.
+                return PROBE_POLL
+            self._probe = _owner(owner)
+            self._in_flight += 1
+            return 0.0
 
-    def _spacing(self, budget: _Budget, start: float) -> float:
-        # After a reset the window refills; without a fresh header, assume a modest pace.
-        limit = budget.limit or 60
-        return 60.0 / limit
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn the budget from a response's headers."""
-        remaining = _header_int(headers, "X-RateLimit-Remaining")
-        reset = _header_int(headers, "X-RateLimit-Reset")
-        if remaining is None or reset is None:
-            return
-        limit = _header_int(headers, "X-RateLimit-Limit")
+    def release(self, headers: Mapping[str, str] | None, owner: object | None = None) -> None:
+        """A request that :meth:`acquire` let start has ended; ``headers`` of its response,
+        or None when none came (the request may still have been counted)."""
         with self._lock:
-            known = self._budget
-            if known is not None and reset < known.reset:
-                # An answer that overtook a newer one: its numbers are stale.
+            self._in_flight = max(0, self._in_flight - 1)
+            if self._probe == _owner(owner):
+                self._probe = None
+            if headers is None:
                 return
-            if known is not None and reset == known.reset:
-                known.remaining = min(known.remaining, remaining)
-                known.limit = limit if limit is not None else known.limit
+            remaining = _header_int(headers, "X-RateLimit-Remaining")
+            reset = _header_int(headers, "X-RateLimit-Reset")
+            if remaining is None or reset is None:
                 return
-            self._budget = _Budget(limit=limit, remaining=max(remaining, 0), reset=float(reset))
+            limit = _header_int(headers, "X-RateLimit-Limit")
+            self._observe(limit, remaining, float(reset))
+
+    def _observe(self, limit: int | None, remaining: int, reset: float) -> None:
+        # In-flight requests may not have been counted when this answer was made.
+        available = max(remaining, 0) - self._in_flight
+        known = self._window
+        if known is not None and reset < known.reset and self._clock() < known.reset:
+            # An answer that overtook a newer one: the window has moved on since.
+            return
+        if known is not None and reset == known.reset:
+            if remaining < known.remaining:
+                # Counted later than the last answer: its estimate is the better one.
+                known.available, known.remaining = available, remaining
+            elif remaining == known.remaining:
+                known.available = min(known.available, available)
+            known.limit = limit if limit is not None else known.limit
+            return
+        self._window = _Window(limit, available, reset, remaining)
 
     def penalise(self, until: float) -> None:
-        """A 429 arrived: no request may start before ``until`` (epoch seconds)."""
+        """A 429 arrived: no request may start before ``until`` (epoch seconds), and after it
+        one probe finds out what the window allows."""
         with self._lock:
-            self._next_start = max(self._next_start, until)
-            if self._budget is not None:
-                self._budget.remaining = 0
-                self._budget.reset = max(self._budget.reset, until)
+            self._not_before = max(self._not_before, until)
+            if self._window is not None:
+                self._window.available = min(self._window.available, 0)
+                self._window.remaining = 0
             else:
-                self._budget = _Budget(limit=None, remaining=0, reset=until)
+                self._window = _Window(limit=None, available=0, reset=until, remaining=0)
