@@ -78,7 +78,9 @@ Control API (no auth, loopback clients only, not rate limited, not logged), unde
 * ``GET health``; ``POST reset`` (everything back to the start; the default token stays);
   ``GET state`` (users, parents, records, drafts, files).
 * ``GET log?since=N`` -> ``{"entries": [{index, time, method, path, query, status, bytes_in,
-  bytes_out, user_agent, user, fault, latency, dropped}], "next": M}``; ``DELETE log``.
+  bytes_out, user_agent, user, fault, latency, dropped}], "next": M, "connections_opened": C}``
+  (C counts TCP connections accepted since start: connections persist, HTTP/1.1 keep-alive);
+  ``DELETE log``.
 * ``POST users`` ``{"email"?, "token"?}`` -> 201 ``{"id", "email", "token"}``; ``GET users``.
 * ``GET config``; ``PATCH config`` with any of ``max_files``, ``quota_bytes``,
   ``max_file_bytes``, ``max_key_length``, ``multipart_max_bytes``, ``rate_limit_enabled``,

@@ -13,6 +13,7 @@ import shutil
 import socket
 import struct
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,10 @@ class EmulatorApp:
         self.limiter = RateLimiter(self.config.clock)
         self.faults = Faults()
         self.log = RequestLog()
+        #: TCP connections accepted since the start (control API: ``GET log``'s
+        #: ``connections_opened``); with keep-alive, a client that reuses connections opens few.
+        self.connections_opened = 0
+        self._connections_lock = threading.Lock()
         self.default_token = default_token or secrets.token_urlsafe(24)
         self.default_user = self.store.add_user("default@emulator.invalid", self.default_token)
         # Rules bind to one Map, and several apps may live in one process: copy them.
@@ -96,6 +101,10 @@ class EmulatorApp:
             self.faults.reset()
             self.limiter.reset()
             self.log.clear()
+
+    def note_connection(self) -> None:
+        with self._connections_lock:
+            self.connections_opened += 1
 
     def close(self) -> None:
         if self._owns_data_dir:

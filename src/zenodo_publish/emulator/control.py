@@ -102,7 +102,9 @@ def log(app: EmulatorApp, request: Request) -> Response:
     except ValueError as error:
         raise _bad(error) from None
     entries, next_index = app.log.since(since)
-    return json_response({"entries": entries, "next": next_index})
+    return json_response(
+        {"entries": entries, "next": next_index, "connections_opened": app.connections_opened}
+    )
 
 
 def users(app: EmulatorApp, request: Request) -> Response:
