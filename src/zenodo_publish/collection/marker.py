@@ -68,11 +68,12 @@ class SharedSearch:
         self._backend = backend
         self._prefix = prefix
         self._lock = threading.Lock()
-        self._drafts: list[RemoteRecord] | None = None
-        self._records: list[RemoteRecord] | None = None
+        self._hits: list[RemoteRecord] | None = None
         self._served: set[tuple[str, str]] = set()
         self.searches = 0
         self.name = backend.name
+        self.record_shows_open_draft = backend.record_shows_open_draft
+        self.upload_overwrites = backend.upload_overwrites
 
     def _cached(self, kind: str, query: str) -> list[RemoteRecord] | None:
         marker = self._marker_in(query)
@@ -82,13 +83,16 @@ class SharedSearch:
             if (kind, marker) in self._served:
                 return None
             self._served.add((kind, marker))
-            if self._drafts is None or self._records is None:
-                whole = f'"{self._prefix}"'
-                self._drafts = self._backend.find_drafts(whole)
-                self._records = self._backend.find_records(whole)
-                self.searches += 2
-            hits = self._drafts if kind == "drafts" else self._records
-            return [hit for hit in hits if marker in _identifiers(hit)]
+            if self._hits is None:
+                # One search (all versions, drafts and records) serves every record's locate.
+                self._hits = self._backend.find_own(f'"{self._prefix}"')
+                self.searches += 1
+            mine = [hit for hit in self._hits if marker in _identifiers(hit)]
+            if kind == "drafts":
+                return [hit for hit in mine if hit.is_draft and not hit.is_published]
+            if kind == "records":
+                return [hit for hit in mine if hit.is_published]
+            return mine
 
     def _marker_in(self, query: str) -> str | None:
         """The record marker a ``marker_query`` searches for, when it is one of ours."""
@@ -98,6 +102,10 @@ class SharedSearch:
         return None
 
     # --- the searches ------------------------------------------------------------------------
+
+    def find_own(self, query: str) -> list[RemoteRecord]:
+        cached = self._cached("own", query)
+        return cached if cached is not None else self._backend.find_own(query)
 
     def find_drafts(self, query: str) -> list[RemoteRecord]:
         cached = self._cached("drafts", query)

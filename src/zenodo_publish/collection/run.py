@@ -63,7 +63,7 @@ class CollectionResult:
     record_folder: str  # repository-relative: what commit-back stages
     total: int  # records in the collection
     outcomes: tuple[RecordOutcome, ...]  # the selected records, in the collection's order
-    searches: int = 0  # orphan searches sent (at most one per run, of two requests)
+    searches: int = 0  # orphan searches sent (at most one per run, one request)
 
     @property
     def failed(self) -> tuple[str, ...]:
@@ -174,7 +174,7 @@ class _SharedBackend:
 
     @property
     def searches(self) -> int:
-        return self._search.searches // 2 if self._search is not None else 0
+        return self._search.searches if self._search is not None else 0
 
 
 class _KeyedReporter:
