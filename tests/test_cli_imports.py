@@ -80,15 +80,15 @@ def web_server_modules(modules: set[str]) -> set[str]:
 
 
 def test_validate_loads_no_web_server_and_no_http_stack(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", endpoint="sandbox", description="<p>Already HTML.</p>")
+    repo = make_repo(tmp_path / "repo", endpoint="sandbox", description="Plain sentences only.")
     modules = loaded_by(repo, "validate")
     assert web_server_modules(modules) == set()
     # validate is offline: neither the HTTP client nor the sync engine is needed.
     assert {m for m in modules if m.split(".")[0] in ("requests", "urllib3")} == set()
     assert "zenodo_publish.zenodo.http" not in modules
     assert "zenodo_publish.sync.engine" not in modules
-    # The manifest is validated against its schema, so jsonschema is loaded; an HTML
-    # description needs no Markdown renderer.
+    # The manifest is validated against its schema, so jsonschema is loaded; a description
+    # of plain sentences needs no Markdown renderer.
     assert "jsonschema" in modules
     assert "markdown_it" not in modules
 

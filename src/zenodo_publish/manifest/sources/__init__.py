@@ -86,7 +86,31 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 
+#: Text of only these characters, each line starting with a letter, has no Markdown syntax.
+_PLAIN_CHARACTERS = re.compile(r"[^\W_]|[ ,.;:'()?/]")
+
+
+def plain_paragraphs(text: str) -> str | None:
+    """The HTML CommonMark gives for ``text`` when it is plain sentences (paragraphs split by
+    empty lines, no markup at all), without loading the renderer; None for anything else."""
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if not line[0].isalpha() or line != line.strip() or "  " in line:
+            return None
+        if not all(_PLAIN_CHARACTERS.fullmatch(ch) for ch in line):
+            return None
+        paragraphs[-1].append(line)
+    return "".join(f"<p>{chr(10).join(lines)}</p>\n" for lines in paragraphs if lines)
+
+
 def markdown_to_html(text: str) -> str:
+    plain = plain_paragraphs(text)
+    if plain is not None:
+        return plain
     return str(_markdown().render(text))
 
 
