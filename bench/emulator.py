@@ -26,6 +26,8 @@ class Traffic:
     bytes_in: int
     writes: int
     status_429: int
+    #: Searches of the user's records (GET with a query on /user/records or the legacy list).
+    searches: int = 0
 
     @staticmethod
     def of(entries: list[dict[str, Any]]) -> Traffic:
@@ -34,7 +36,14 @@ class Traffic:
             bytes_in=sum(int(e["bytes_in"]) for e in entries),
             writes=sum(1 for e in entries if e["method"] not in ("GET", "HEAD")),
             status_429=sum(1 for e in entries if e["status"] == 429),
+            searches=sum(1 for e in entries if _is_search(e)),
         )
+
+
+def _is_search(entry: dict[str, Any]) -> bool:
+    path = str(entry["path"]).rstrip("/")
+    listing = path.endswith(("/api/user/records", "/api/records", "/api/deposit/depositions"))
+    return entry["method"] == "GET" and listing
 
 
 class Emulator:
@@ -63,6 +72,25 @@ class Emulator:
 
     def clear_log(self) -> None:
         self.control.clear_log()
+
+    def connections_opened(self) -> int:
+        """TCP connections the emulator accepted so far (it keeps them alive, as real servers
+        do); the bench's own control session holds one open connection throughout."""
+        answer = self.control.session.get(f"{self.handle.base_url}/_emulator/log", timeout=30)
+        answer.raise_for_status()
+        return int(answer.json()["connections_opened"])
+
+    def publish(self, record_id: str, *, legacy: bool = False) -> None:
+        """Publish a draft the way a person does in the web interface (for peers that leave
+        publishing to the user)."""
+        if legacy:
+            url = f"{self.api_url}/deposit/depositions/{record_id}/actions/publish"
+        else:
+            url = f"{self.api_url}/records/{record_id}/draft/actions/publish"
+        accept = "application/json" if legacy else "application/vnd.inveniordm.v1+json"
+        response = self.session.post(url, timeout=120, headers={"Accept": accept})
+        if response.status_code >= 300:
+            raise RuntimeError(f"publishing {record_id} failed: {response.text[:500]}")
 
     def traffic(self) -> Traffic:
         return Traffic.of(self.control.log())

@@ -74,6 +74,28 @@ class CliRun:
     max_rss_bytes: int
     stdout: str
     stderr: str
+    #: User + system CPU time of the child (``wait4``), start-up included.
+    cpu_seconds: float = 0.0
+
+
+def measured(argv: list[str], *, cwd: Path, env: dict[str, str]) -> CliRun:
+    """Run ``argv`` as a child; its wall time, CPU time and peak RSS (``wait4`` of this child
+    alone: ``ru_maxrss``, the kernel's high-water mark, like VmHWM). Raises on a non-zero
+    exit."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:4])} exited with {process.returncode}:\n{stderr}")
+    # Linux reports ru_maxrss in KiB.
+    cpu = usage.ru_utime + usage.ru_stime
+    return CliRun(seconds, usage.ru_maxrss * 1024, stdout, stderr, cpu)
 
 
 def cli(
@@ -87,17 +109,8 @@ def cli(
     if parallel is not None:
         argv += ["--parallel", str(parallel)]
     env = {**os.environ, "ZENODO_TOKEN": token}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        process = subprocess.Popen(argv, cwd=repo, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.monotonic() - started
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
-    if process.returncode != 0:
+    try:
+        return measured(argv, cwd=repo, env=env)
+    except RuntimeError as error:
         shown = " ".join(argv[3:])
-        raise RuntimeError(f"zenodo-publish {shown} exited with {process.returncode}:\n{stderr}")
-    # Linux reports ru_maxrss in KiB.
-    return CliRun(seconds, usage.ru_maxrss * 1024, stdout, stderr)
+        raise RuntimeError(f"zenodo-publish {shown}: {error}") from None

@@ -1,0 +1,426 @@
+"""zenodo-publish next to its peers, on the same workloads against the same emulator, in one run.
+
+Each peer is installed from PyPI into a venv of its own (cached under ``~/.cache``, or
+``$ZP_BENCH_CACHE``) and driven as its users drive it (``bench/peer_driver.py``, which refuses
+any connection beyond 127.0.0.1 before the peer is imported). zenodo-publish runs the same
+workloads on the same API as each peer: the records API for StepUp RepRep and
+rocrate-inveniordm, ``--api legacy`` for zenodo-client, which only speaks the deposit API.
+
+Workloads (the emulator reset before each tool, so every tool starts from nothing):
+
+* A: first sync of 100 x 1 MiB to a new draft;
+* B: the same again, nothing changed;
+* C: one of the 100 files changed;
+* D: the draft published (by the tool, or as its users do in the web interface when the tool
+  leaves that to them), then one file changed and a new version synced as a draft;
+* E: first sync of one 1 GiB file.
+
+rocrate-inveniordm only creates records, so it has A and E. Every figure is a ratio
+zenodo-publish / peer (lower is better): requests and request bytes from the emulator's log;
+wall time, CPU time (user + system, start-up included) and peak RSS of the child process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.emulator import Emulator
+from bench.workload import (
+    CliRun,
+    MiB,
+    change_file,
+    cli,
+    make_repo,
+    measured,
+)
+
+DRIVER = Path(__file__).resolve().parent / "peer_driver.py"
+LATENCIES = (0.0, 0.05)
+#: zenodo-publish is "best, or within 1.1x" of a peer when every ratio is at most this.
+WITHIN = 1.1
+TITLE = "zenodo-publish benchmark files"
+DESCRIPTION = "Generated files for the benchmark."
+
+
+@dataclass(frozen=True)
+class Peer:
+    key: str
+    package: str
+    version: str
+    api: str  # the API zenodo-publish uses against it
+    workloads: str
+
+
+PEERS = (
+    Peer("stepup", "stepup-reprep", "4.0.2", "rdm", "ABCDE"),
+    Peer("zenodo-client", "zenodo-client", "0.4.2", "legacy", "ABCDE"),
+    Peer("rocrate", "rocrate-inveniordm", "2.1.0", "rdm", "AE"),
+)
+
+WORKLOADS = {
+    "A": "first sync 100 x 1 MiB",
+    "B": "no-op re-sync",
+    "C": "one file changed",
+    "D": "new version, 1 changed",
+    "E": "first sync 1 GiB",
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests: int
+    bytes_in: int
+    seconds: float
+    cpu: float
+    rss: int
+
+    @staticmethod
+    def of(run: CliRun, emu: Emulator) -> Figures:
+        traffic = emu.traffic()
+        return Figures(traffic.requests, traffic.bytes_in, run.seconds, run.cpu_seconds,
+                       run.max_rss_bytes)  # fmt: skip
+
+
+@dataclass
+class Comparison:
+    peer: Peer
+    workload: str
+    latency: float
+    ours: Figures
+    theirs: Figures
+
+    def ratios(self) -> dict[str, float]:
+        def ratio(a: float, b: float) -> float:
+            if b == 0:
+                return 1.0 if a == 0 else float("inf")
+            return a / b
+
+        o, t = self.ours, self.theirs
+        return {
+            "requests": ratio(o.requests, t.requests),
+            "bytes": ratio(o.bytes_in, t.bytes_in),
+            "wall": ratio(o.seconds, t.seconds),
+            "CPU": ratio(o.cpu, t.cpu),
+            "RSS": ratio(o.rss, t.rss),
+        }
+
+    def met(self) -> bool:
+        return all(value <= WITHIN for value in self.ratios().values())
+
+
+@dataclass
+class PeerResults:
+    comparisons: list[Comparison] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    installed: dict[str, str] = field(default_factory=dict)
+
+
+# --- installing the peers ---------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("ZP_BENCH_CACHE") or str(Path.home() / ".cache" / "zenodo-publish-bench")
+    return Path(base)
+
+
+def peer_python(peer: Peer) -> Path | None:
+    """The peer's venv python, installing it on first use (pip from PyPI, then cached)."""
+    venv = cache_dir() / f"{peer.package}-{peer.version}"
+    python = venv / "bin" / "python"
+    stamp = venv / ".installed"
+    if stamp.exists() and python.exists():
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    print(f"  installing {peer.package}=={peer.version} into {venv}", flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", f"{peer.package}=={peer.version}"],
+            check=True,
+        )
+    except subprocess.CalledProcessError as error:
+        print(f"  could not install {peer.package}: {error}", flush=True)
+        return None
+    stamp.touch()
+    return python
+
+
+# --- the workloads --------------------------------------------------------------------------
+
+
+def stepup_config(repo: Path, api_url: str, version: str) -> Path:
+    config = repo / "zenodo-stepup.yaml"
+    config.write_text(
+        "\n".join(
+            [
+                "path_record_id: record_id.txt",
+                f"endpoint: {api_url}",
+                "metadata:",
+                f"  title: {TITLE}",
+                f'  version: "{version}"',
+                "  resource_type: dataset",
+                "  publisher: Zenodo",
+                "  license: cc-by-4.0",
+                f"  description: {DESCRIPTION}",
+                "  creators:",
+                "    - family_name: Lab",
+                "      given_name: Benchmark",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+LEGACY_METADATA = {
+    "metadata": {
+        "title": TITLE,
+        "upload_type": "dataset",
+        "description": DESCRIPTION,
+        "creators": [{"name": "Lab, Benchmark"}],
+        "access_right": "open",
+        "license": "cc-by-4.0",
+        "version": "1.0.0",
+    }
+}
+
+RDM_BODY = {
+    "access": {"record": "public", "files": "public"},
+    "files": {"enabled": True},
+    "metadata": {
+        "title": TITLE,
+        "resource_type": {"id": "dataset"},
+        "description": DESCRIPTION,
+        "publisher": "Zenodo",
+        "publication_date": "2026-01-01",
+        "creators": [
+            {"person_or_org": {"type": "personal", "family_name": "Lab", "given_name": "Benchmark"}}
+        ],
+        "rights": [{"id": "cc-by-4.0"}],
+    },
+}
+
+
+class Driver:
+    """One tool's way of running A..E on a repository; each step returns its measured run."""
+
+    def __init__(self, emu: Emulator, repo: Path) -> None:
+        self.emu = emu
+        self.repo = repo
+
+    def paths(self) -> list[str]:
+        return sorted(str(p) for p in (self.repo / "data").iterdir())
+
+    def first(self) -> CliRun:
+        raise NotImplementedError
+
+    def again(self) -> CliRun:
+        raise NotImplementedError
+
+    def publish_then_change(self) -> CliRun:
+        raise NotImplementedError
+
+
+class Ours(Driver):
+    def __init__(self, emu: Emulator, repo: Path, api: str) -> None:
+        super().__init__(emu, repo)
+        self.api = api
+
+    def run(self, command: str, *args: str) -> CliRun:
+        return cli(self.repo, self.emu.api_url, self.emu.token, command, "--api", self.api, *args)
+
+    def first(self) -> CliRun:
+        return self.run("sync")
+
+    def again(self) -> CliRun:
+        return self.run("sync")
+
+    def publish_then_change(self) -> CliRun:
+        self.run("publish", "--set-version", "v1.0.0")
+        change_file(self.repo / "data" / "file-017.bin")
+        self.emu.clear_log()
+        return self.run("sync", "--set-version", "1.1.0")
+
+
+class PeerDriver(Driver):
+    def __init__(self, emu: Emulator, repo: Path, python: Path) -> None:
+        super().__init__(emu, repo)
+        self.python = python
+
+    def drive(self, *args: str, **env: str) -> CliRun:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("ZENODO", "REPREP"))}
+        environment = {**base, "NO_PROXY": "*", "no_proxy": "*", "HOME": str(self.repo), **env}
+        return measured([str(self.python), str(DRIVER), *args], cwd=self.repo, env=environment)
+
+
+class StepUp(PeerDriver):
+    def sync(self, version: str) -> CliRun:
+        config = stepup_config(self.repo, self.emu.api_url, version)
+        return self.drive("stepup", "sync", str(config), *self.paths(),
+                          REPREP_ZENODO_TOKEN=self.emu.token)  # fmt: skip
+
+    def first(self) -> CliRun:
+        return self.sync("1.0.0")
+
+    def again(self) -> CliRun:
+        return self.sync("1.0.0")
+
+    def publish_then_change(self) -> CliRun:
+        # StepUp leaves publishing to the web interface; its users then raise the version.
+        self.emu.publish((self.repo / "record_id.txt").read_text().strip())
+        change_file(self.repo / "data" / "file-017.bin")
+        self.emu.clear_log()
+        return self.sync("1.1.0")
+
+
+class ZenodoClient(PeerDriver):
+    def run(self, action: str) -> CliRun:
+        return self.drive(
+            "zenodo-client", action, str(self.repo / "deposition.txt"), *self.paths(),
+            ZP_BENCH_API=self.emu.api_url, ZP_BENCH_TOKEN=self.emu.token,
+            ZP_BENCH_METADATA=json.dumps(LEGACY_METADATA),
+        )  # fmt: skip
+
+    def first(self) -> CliRun:
+        return self.run("create")
+
+    def again(self) -> CliRun:
+        return self.run("update")
+
+    def publish_then_change(self) -> CliRun:
+        deposition = (self.repo / "deposition.txt").read_text().strip()
+        self.emu.publish(deposition, legacy=True)
+        change_file(self.repo / "data" / "file-017.bin")
+        self.emu.clear_log()
+        return self.run("update")
+
+
+class RoCrate(PeerDriver):
+    def first(self) -> CliRun:
+        crate = self.repo / "data"
+        (crate / "ro-crate-metadata.json").write_text("{}", encoding="utf-8")
+        datacite = self.repo / "datacite.json"
+        datacite.write_text(json.dumps(RDM_BODY), encoding="utf-8")
+        base = self.emu.api_url.removesuffix("/api")
+        return self.drive("rocrate", "deposit", str(crate), str(datacite),
+                          INVENIORDM_BASE_URL=base, INVENIORDM_API_KEY=self.emu.token)  # fmt: skip
+
+    def paths(self) -> list[str]:
+        return [p for p in super().paths() if not p.endswith(".json")]
+
+
+def run_workloads(
+    emu: Emulator,
+    make: Callable[[Path], Driver],
+    workloads: str,
+    scratch: Path,
+    big: Path,
+    latency: float,
+) -> dict[str, Figures]:
+    """A..E (those in ``workloads``) for one tool; the emulator reset before A and before E."""
+    figures: dict[str, Figures] = {}
+    repo = make_repo(scratch / "peer-repo", files=100, size=MiB)
+    try:
+        emu.control.reset()
+        emu.latency(latency)
+        driver = make(repo)
+        for letter in workloads.replace("E", ""):
+            if letter != "D":
+                if letter == "C":
+                    change_file(repo / "data" / "file-042.bin")
+                emu.clear_log()
+            step = {"A": driver.first, "B": driver.again, "C": driver.again,
+                    "D": driver.publish_then_change}[letter]  # fmt: skip
+            figures[letter] = Figures.of(step(), emu)
+    finally:
+        shutil.rmtree(repo)
+    if "E" in workloads:
+        repo = make_repo(scratch / "peer-big", files=0, size=0)
+        (repo / "data").mkdir(exist_ok=True)
+        try:
+            os.link(big, repo / "data" / big.name)
+        except OSError:
+            shutil.copyfile(big, repo / "data" / big.name)
+        try:
+            emu.control.reset()
+            emu.latency(latency)
+            emu.clear_log()
+            figures["E"] = Figures.of(make(repo).first(), emu)
+        finally:
+            shutil.rmtree(repo)
+    return figures
+
+
+def compare_peers(emu: Emulator, scratch: Path, big: Path) -> PeerResults:
+    results = PeerResults()
+    for peer in PEERS:
+        python = peer_python(peer)
+        if python is None:
+            results.skipped.append(f"{peer.package} {peer.version}: could not be installed")
+            continue
+        results.installed[peer.key] = f"{peer.package} {peer.version}"
+        peer_class = {"stepup": StepUp, "zenodo-client": ZenodoClient, "rocrate": RoCrate}[peer.key]
+        for latency in LATENCIES:
+            print(f"  {peer.package}, {latency * 1000:.0f} ms latency", flush=True)
+
+            def make_theirs(
+                repo: Path, cls: type[PeerDriver] = peer_class, python: Path = python
+            ) -> Driver:
+                return cls(emu, repo, python)
+
+            def make_ours(repo: Path, api: str = peer.api) -> Driver:
+                return Ours(emu, repo, api)
+
+            try:
+                theirs = run_workloads(emu, make_theirs, peer.workloads, scratch, big, latency)
+            except RuntimeError as error:
+                results.skipped.append(f"{peer.package} at {latency * 1000:.0f} ms: {error}"[:600])
+                continue
+            ours = run_workloads(emu, make_ours, peer.workloads, scratch, big, latency)
+            for letter in peer.workloads:
+                results.comparisons.append(
+                    Comparison(peer, letter, latency, ours[letter], theirs[letter])
+                )
+    emu.latency(0.0)
+    return results
+
+
+def render(results: PeerResults) -> list[str]:
+    lines = [
+        "## Peers",
+        "",
+        "Ratios zenodo-publish / peer (lower is better; met: every ratio ≤ 1.1). zenodo-publish "
+        "runs on the peer's API: `--api legacy` against zenodo-client. Figures in brackets: "
+        "zenodo-publish / peer.",
+        "",
+        "| peer | workload | latency | requests | bytes | wall | CPU | peak RSS | met |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in results.comparisons:
+        r = c.ratios()
+        o, t = c.ours, c.theirs
+        cells = [
+            results.installed[c.peer.key],
+            f"{c.workload}: {WORKLOADS[c.workload]}",
+            f"{c.latency * 1000:.0f} ms",
+            f"{r['requests']:.2f} ({o.requests}/{t.requests})",
+            f"{r['bytes']:.2f} ({o.bytes_in / MiB:.1f}/{t.bytes_in / MiB:.1f} MiB)",
+            f"{r['wall']:.2f} ({o.seconds:.2f}/{t.seconds:.2f} s)",
+            f"{r['CPU']:.2f} ({o.cpu:.2f}/{t.cpu:.2f} s)",
+            f"{r['RSS']:.2f} ({o.rss / 1e6:.0f}/{t.rss / 1e6:.0f} MB)",
+            "yes" if c.met() else "**no**",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    if results.skipped:
+        lines += ["", "Not measured:", ""]
+        lines += [f"- {line}" for line in results.skipped]
+    return lines
