@@ -306,7 +306,7 @@ def upload_throughput(bench: Bench, path: Path) -> list[Row]:
 
 
 RAM_DISK = Path("/dev/shm")
-THROUGHPUT_ROUNDS = 6
+THROUGHPUT_ROUNDS = 3
 
 
 def _has_room(folder: Path, needed: int) -> bool:
