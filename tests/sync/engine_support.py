@@ -28,6 +28,7 @@ from zenodo_publish.manifest import Endpoint
 from zenodo_publish.sync.engine import BackendFactory, Mode, SyncRequest, run
 from zenodo_publish.sync.result import RunResult
 from zenodo_publish.zenodo import Backend, RetryPolicy, ZenodoSession, backend_for
+from zenodo_publish.zenodo.http import Timeouts
 
 REPOSITORY_URL = "https://github.com/example/tiny"
 RECORD_FILE = ".zenodo-record.json"
@@ -38,6 +39,9 @@ TITLE = "Tiny engine test dataset"
 
 Api = Literal["rdm", "legacy"]
 Hook = Callable[[requests.Response], None]
+
+
+TEST_TIMEOUTS = Timeouts(connect=5.0, read=15.0, upload_read=15.0)
 
 
 class Killed(BaseException):
@@ -159,6 +163,11 @@ class Harness:
                 sleep=self.sleep,
                 clock=self.clock.now,
                 jitter=lambda: 0.5,
+                # The emulator answers on loopback at once: a wait of seconds is a stall (seen
+                # once in a clean CI run, a content PUT whose answer's body never came on a
+                # kept-alive connection), which must become a retried transport error, not a
+                # ten-minute hang of the suite.
+                timeouts=TEST_TIMEOUTS,
             )
             session.http.hooks["response"].append(self._on_response)
             return backend_for(api, session)

@@ -11,6 +11,8 @@ injected fault dropped the connection.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
 import threading
 from typing import Any
@@ -53,6 +55,10 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in separate writes: with Nagle's algorithm on, a kept-alive
+        # connection waits for the client's delayed ACK (about 40 ms) on every answer.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._guard = _AfterResponseGuard(self.rfile)
         self.rfile = self._guard  # type: ignore[assignment]
         app = getattr(self.server, "app", None)
