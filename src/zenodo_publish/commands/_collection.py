@@ -28,7 +28,7 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
     from zenodo_publish.collection.run import CollectionRequest, run_collection
     from zenodo_publish.collection.selection import parse_keys, parse_shard, select
     from zenodo_publish.commands._engine_options import (
-        repository_url_from_git,
+        repository_url,
         resolve_token,
         version_from,
     )
@@ -47,9 +47,6 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
     select(collection.keys, wanted=wanted, shard=shard)  # unknown keys are an error here
     first = collection.first
     token = resolve_token(args, first)
-    repository_url = args.repository_url or first.code_repository
-    if repository_url is None:
-        repository_url = repository_url_from_git(collection.repo_root)
     request = CollectionRequest(
         mode=mode,  # type: ignore[arg-type]
         token=token,
@@ -59,7 +56,7 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
         version=version_from(args),
         dry_run=getattr(args, "dry_run", False),
         parallel=args.parallel,
-        repository_url=repository_url,
+        repository_url=repository_url(args, first),
         records=wanted,
         shard=shard,
     )

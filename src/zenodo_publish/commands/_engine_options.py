@@ -144,6 +144,16 @@ def version_from(args: argparse.Namespace) -> str | None:
     return version
 
 
+def repository_url(args: argparse.Namespace, manifest: Manifest) -> str | None:
+    """The repository that marks this run's records: ``--repository-url``, else the manifest's
+    code repository, else the git checkout's ``origin``."""
+    return (
+        args.repository_url
+        or manifest.code_repository
+        or repository_url_from_git(manifest.repo_root)
+    )
+
+
 def repository_url_from_git(repo_root: Path) -> str | None:
     """``origin``'s URL in https form, without credentials; None outside a git checkout."""
     try:
@@ -242,9 +252,6 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
         return run_collection_command(args, mode=mode, may_publish=may_publish)
     manifest = load_manifest(manifest_path, repo_root=args.repo_root)
     token = resolve_token(args, manifest)
-    repository_url = args.repository_url or manifest.code_repository
-    if repository_url is None:
-        repository_url = repository_url_from_git(manifest.repo_root)
     request = SyncRequest(
         mode=mode,  # type: ignore[arg-type]
         manifest_path=manifest_path,
@@ -256,7 +263,7 @@ def run_engine(args: argparse.Namespace, *, mode: str, may_publish: bool) -> int
         version=version_from(args),
         dry_run=getattr(args, "dry_run", False),
         parallel=args.parallel,
-        repository_url=repository_url,
+        repository_url=repository_url(args, manifest),
         force_upload=_force_upload(args),
         repository_root=repository_root_from_git(manifest.repo_root),
         allow_lower_version=getattr(args, "allow_lower_version", False),
