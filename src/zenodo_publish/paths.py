@@ -5,6 +5,8 @@ names goes through here before it is read or written:
 
 * no NUL or other control character (``os`` functions raise ``ValueError`` on NUL, and a line
   break in a name breaks logs and workflow commands);
+* no name longer than a file system allows (255 bytes a component, 4096 in all): such a path
+  cannot exist, and asking about it raises ``ENAMETOOLONG`` where a missing file is expected;
 * resolved with every symlink followed (``resolve(strict=True)``) and kept inside the root, for
   reads *and* writes;
 * opened with ``O_NOFOLLOW`` (the resolved path has no symlink left, so a link swapped in after
@@ -31,6 +33,9 @@ from typing import Final
 MAX_TEXT_BYTES: Final = 8 * 1024 * 1024
 #: Cap for a token file: a token is a few dozen characters.
 MAX_TOKEN_BYTES: Final = 4096
+#: Linux's and macOS's NAME_MAX and PATH_MAX (in bytes): no path beyond them can exist.
+MAX_NAME_BYTES: Final = 255
+MAX_PATH_BYTES: Final = 4096
 
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _OPEN_FLAGS: Final = (
@@ -57,12 +62,21 @@ def shown(text: str | os.PathLike[str]) -> str:
 
 
 def check_name(text: str | os.PathLike[str], *, what: str = "the path") -> None:
-    """Refuse NUL and other control characters in a path."""
+    """Refuse NUL and other control characters in a path, and names too long to exist."""
     value = os.fspath(text)
     if _CONTROL.search(value):
         raise UnsafePath(
             f"{what} {shown(value)!r} holds a NUL, line break or other control character",
             "use a plain path",
+        )
+    encoded = os.fsencode(value)
+    longest = max((len(part) for part in encoded.split(b"/")), default=0)
+    if longest > MAX_NAME_BYTES or len(encoded) > MAX_PATH_BYTES:
+        beginning = value[:40] + "..." if len(value) > 40 else value
+        raise UnsafePath(
+            f"{what} {shown(beginning)!r} is too long for a file name "
+            f"(at most {MAX_NAME_BYTES} bytes a name, {MAX_PATH_BYTES} in all)",
+            "shorten the path",
         )
 
 

@@ -246,6 +246,22 @@ def test_a_name_over_255_characters_is_refused(root: Path) -> None:
     assert any("characters long" in p for p in found), found
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "x" * 300,  # found by the manifest fuzz: ENAMETOOLONG escaped as a traceback
+        f"data/{'y' * 256}.csv",
+        f"data/{'z' * 300}/",
+        f"{{path: {'w' * 300}, name: a.csv}}",
+        f"{{catalog: data/{'c' * 300}.yaml}}",
+        "/".join(["d" * 200] * 25),  # every name fits, the whole path does not
+    ],
+)
+def test_a_path_too_long_to_exist_is_a_problem_not_a_traceback(root: Path, entry: str) -> None:
+    found = problems_of(root, f"files:\n  - {entry}\n")
+    assert any("too long for a file name" in p for p in found), found
+
+
 def test_names_that_differ_only_by_case_or_normalisation_stay_distinct(root: Path) -> None:
     nfc = unicodedata.normalize("NFC", "café.csv")
     nfd = unicodedata.normalize("NFD", "café.csv")
