@@ -15,6 +15,10 @@
 * On pull-request runs the action sends ``zenodo_token`` only to Zenodo itself (sandbox or
   production), or to the endpoint the *base* branch's manifest names: the pull request's own
   manifest cannot redirect the secret (:func:`pull_request_refusal`).
+* On the command line the token is the user's, the manifest is the repository's (perhaps a clone
+  of someone else's): a token goes to a site other than Zenodo or this machine only when the
+  user names that endpoint with ``--endpoint`` (:func:`manifest_endpoint_refusal`). The action
+  is not concerned: there the workflow that holds the secret is committed next to the manifest.
 """
 
 from __future__ import annotations
@@ -22,11 +26,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 from zenodo_publish import paths
 from zenodo_publish.errors import UsageError
+from zenodo_publish.netaddr import is_loopback_host
 from zenodo_publish.redact import register_secret
+
+if TYPE_CHECKING:
+    from zenodo_publish.manifest.settings import Endpoint
 
 TOKEN_ENV: Final = "ZENODO_TOKEN"
 PULL_REQUEST_EVENTS: Final = frozenset({"pull_request", "pull_request_target"})
@@ -118,6 +127,21 @@ def resolve_token(
         path = manifest_token_path(manifest_token, repo_root, environ)
         return read_token_file(path, where="path_token") if path is not None else None
     return None
+
+
+def manifest_endpoint_refusal(endpoint: Endpoint, *, named_by_user: bool) -> UsageError | None:
+    """Why a command-line run may not send its token to ``endpoint``, or None when it may:
+    Zenodo's own sites, this machine (an emulator, a local InvenioRDM), and any endpoint the user
+    named with ``--endpoint``. Anything else was chosen by the manifest alone, and a cloned
+    repository's manifest must not be able to collect the user's Zenodo token."""
+    host = (urlsplit(endpoint.api_url).hostname or "").rstrip(".")
+    if named_by_user or endpoint.name != "custom" or is_loopback_host(host):
+        return None
+    return UsageError(
+        f"the manifest names the endpoint {endpoint.api_url}, which is not Zenodo: the token "
+        "is sent to another site only when you name it yourself",
+        hint=f"if you trust that site, pass --endpoint {endpoint.api_url}",
+    )
 
 
 def pull_request_refusal(endpoint_url: str, base_endpoint_url: str | None) -> str | None:

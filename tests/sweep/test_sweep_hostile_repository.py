@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import responses
 from leakcheck import SWEEP_TOKEN
 
+from zenodo_publish import tokens
 from zenodo_publish.cli import main as cli
 from zenodo_publish.emulator.testing import EmulatorHandle
 from zenodo_publish.errors import ManifestError
-from zenodo_publish.manifest import inspect_manifest
+from zenodo_publish.manifest import inspect_manifest, parse_endpoint
 from zenodo_publish.sync.record_file import RecordEntry, read_entry, write_entry
 
 HEAD = """\
@@ -413,3 +417,89 @@ def test_a_pull_request_cannot_send_zenodo_token_to_its_own_endpoint(
         assert "zenodo_token` is not sent there" in stream.getvalue() or (
             "is sent only to the base branch" in stream.getvalue()
         )
+
+
+# --- the manifest alone never sends the user's token to another site (CLI) ------------------
+
+ELSEWHERE = "https://inveniordm.example.org/api"
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[list[tuple[str, str]]]:
+    """Every request to ``ELSEWHERE`` (mocked: nothing leaves the machine), as (method, whether
+    it carried the token)."""
+    seen: list[tuple[str, str]] = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        carried = SWEEP_TOKEN in str(request.headers.get("Authorization", ""))
+        seen.append((request.method, "token" if carried else "no token"))
+        return 401, {"Content-Type": "application/json"}, '{"status": 401, "message": "no"}'
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        for method in (responses.GET, responses.POST, responses.PUT, responses.DELETE):
+            mock.add_callback(method, re.compile(re.escape(ELSEWHERE) + ".*"), callback=answer)
+        yield seen
+
+
+@pytest.mark.parametrize("command", [["plan"], ["sync"], ["publish"]])
+@pytest.mark.parametrize("source", ["ZENODO_TOKEN", "--token-file", "path_token"])
+def test_a_manifest_cannot_send_the_users_token_to_another_site(
+    root: Path,
+    elsewhere: list[tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    command: list[str],
+    source: str,
+) -> None:
+    monkeypatch.delenv("ZENODO_TOKEN", raising=False)
+    config = Path(os.environ["HOME"]) / ".config" / "zenodo"
+    config.mkdir(parents=True)
+    (config / "token").write_text(SWEEP_TOKEN + "\n")
+    extra: list[str] = []
+    body = "files: [data/a.csv]\n"
+    if source == "ZENODO_TOKEN":
+        monkeypatch.setenv("ZENODO_TOKEN", SWEEP_TOKEN)
+    elif source == "--token-file":
+        extra = ["--token-file", str(config / "token")]
+    else:
+        body += "path_token: ~/.config/zenodo/token\n"
+    path = write(root, body, endpoint=ELSEWHERE)
+
+    assert cli([*command, "--manifest", str(path), *extra]) == 2
+    err = capfd.readouterr().err
+    assert f"names the endpoint {ELSEWHERE}, which is not Zenodo" in err
+    assert f"--endpoint {ELSEWHERE}" in err  # the way to say "I trust it"
+    assert elsewhere == []  # not one request, with or without the token
+    assert not (root / ".zenodo-record.json").exists()
+
+
+def test_an_endpoint_the_user_names_gets_the_token(
+    root: Path, elsewhere: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZENODO_TOKEN", SWEEP_TOKEN)
+    path = write(root, "files: [data/a.csv]\n", endpoint=ELSEWHERE)
+    assert cli(["sync", "--manifest", str(path), "--endpoint", ELSEWHERE]) != 0  # answers 401
+    assert elsewhere and all(carried == "token" for _, carried in elsewhere)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "named", "refused"),
+    [
+        ("sandbox", False, False),
+        ("production", False, False),
+        ("https://zenodo.org/api", False, False),
+        ("https://SANDBOX.zenodo.org./api", False, False),
+        ("http://127.0.0.1:5000/api", False, False),
+        ("http://localhost:5000/api", False, False),
+        ("http://[::1]:5000/api", False, False),
+        (ELSEWHERE, False, True),
+        ("https://127.0.0.1.example.org/api", False, True),
+        ("https://zenodo.org.example.org/api", False, True),
+        (ELSEWHERE, True, False),
+    ],
+)
+def test_which_endpoints_a_manifest_alone_may_send_the_token_to(
+    endpoint: str, named: bool, refused: bool
+) -> None:
+    refusal = tokens.manifest_endpoint_refusal(parse_endpoint(endpoint), named_by_user=named)
+    assert (refusal is not None) == refused

@@ -133,8 +133,15 @@ def parallel_count(text: str) -> int:
 def resolve_token(args: argparse.Namespace, manifest: Manifest) -> str | None:
     """The token from --token-file, $ZENODO_TOKEN, or the manifest's path_token, in that order
     (the rules are in :mod:`zenodo_publish.tokens`). Registered as a secret before anything
-    else happens with it."""
-    return tokens.resolve_token(args.token_file, manifest.token_file, manifest.repo_root)
+    else happens with it. Refused when only the manifest sends it to a site other than Zenodo."""
+    token = tokens.resolve_token(args.token_file, manifest.token_file, manifest.repo_root)
+    if token:
+        refusal = tokens.manifest_endpoint_refusal(
+            manifest.endpoint, named_by_user=bool(getattr(args, "endpoint", None))
+        )
+        if refusal is not None:
+            raise refusal
+    return token
 
 
 def version_from(args: argparse.Namespace) -> str | None:
