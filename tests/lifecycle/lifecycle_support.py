@@ -54,10 +54,14 @@ def manifest_text(
     publish_on: str = "tags",
     prereleases: bool | None = None,
     endpoint: str = "sandbox",
+    api: str = "rdm",
     metadata_from: tuple[str, ...] = (),
     files: tuple[str, ...] = ("data/",),
 ) -> str:
-    lines = [f"endpoint: {endpoint}", "metadata:", f"  title: {title}"]
+    lines = [f"endpoint: {endpoint}", *([f"api: {api}"] if api != "rdm" else []), "metadata:"]
+    lines.append(f"  title: {title}")
+    if api == "legacy":  # the deposit API refuses a deposition without a description
+        lines.append("  description: Survey data.")
     if resource_type is not None:
         lines.append(f"  resource_type: {resource_type}")
     lines.append(f"  license: {license}")
