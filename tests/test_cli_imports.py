@@ -91,6 +91,43 @@ def test_validate_loads_no_web_server_and_no_http_stack(tmp_path: Path) -> None:
     # of plain sentences needs no Markdown renderer.
     assert "jsonschema" in modules
     assert "markdown_it" not in modules
+    # Nor the S3 SDK, the sync engine, the Zenodo client or any other command's module: the
+    # CLI loads the one command it runs (issue 15: every command's imports made validate slow).
+    roots = {m.split(".")[0] for m in modules}
+    assert roots & {"boto3", "botocore", "s3transfer", "requests", "urllib3"} == set()
+    ours = {m for m in modules if m.startswith("zenodo_publish.")}
+    assert {m.split(".")[1] for m in ours} & {"sync", "zenodo", "mirror", "github"} == set()
+    assert {m for m in ours if m.startswith("zenodo_publish.commands.")} == {
+        "zenodo_publish.commands.validate",
+        "zenodo_publish.commands._manifest_options",
+    }
+    # validate reads no file contents: nothing is hashed, so hashlib (OpenSSL) is not loaded.
+    assert "hashlib" not in modules
+
+
+def test_help_still_lists_every_command(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "zenodo_publish", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    from zenodo_publish.cli import COMMANDS
+
+    for name in COMMANDS:
+        assert f"    {name} " in done.stdout, name
+
+
+def test_the_command_is_known_before_parsing_only_when_certain() -> None:
+    from zenodo_publish.cli import chosen_command
+
+    assert chosen_command(["validate", "--json"]) == "validate"
+    assert chosen_command(["--debug", "sync", "--dry-run"]) == "sync"
+    # A top-level option first (--help, --version, an abbreviation) or no command: build all.
+    for argv in (["--help", "validate"], ["--he", "sync"], ["--version"], [], ["bogus"]):
+        assert chosen_command(argv) is None
 
 
 def test_schema_loads_neither_jsonschema_nor_markdown(tmp_path: Path) -> None:

@@ -52,7 +52,11 @@ def _load(name: str) -> CommandModule:
     return cast(CommandModule, module)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. With ``command``, only that command's module is imported and
+    given its options: the others are listed by name only, because importing every command
+    (the sync engine, the HTTP stack, collections) would make ``validate`` pay for all of them
+    at start-up (issue 15). Without it, every command is loaded (``--help`` lists them all)."""
     parser = argparse.ArgumentParser(
         prog="zenodo-publish",
         description="Keep a Zenodo record in step with a git repository.",
@@ -66,16 +70,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        command = _load(name)
-        child = sub.add_parser(name, help=command.HELP, description=command.HELP)
-        command.add_arguments(child)
-        child.set_defaults(_run=command.run)
+        if command is not None and name != command:
+            sub.add_parser(name)  # never parsed in this run
+            continue
+        module = _load(name)
+        child = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(child)
+        child.set_defaults(_run=module.run)
     return parser
 
 
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, when that is certain before parsing: the first word, with
+    nothing but ``--debug`` before it. None when a top-level option such as ``--help`` (or an
+    abbreviation of it) comes first, or the word is no command: the full parser answers that."""
+    for word in argv:
+        if word == "--debug":
+            continue
+        return word if word in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(chosen_command(words))
+    args = parser.parse_args(words)
     try:
         return int(args._run(args))
     except ZenodoPublishError as error:

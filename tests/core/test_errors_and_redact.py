@@ -55,7 +55,7 @@ def test_top_level_handler_prints_message_hint_and_exit_code(
         raise UsageError("bad token tok-123456", hint="set ZENODO_TOKEN")
 
     parser = cli.build_parser()
-    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: parser)
     sub = parser._subparsers._group_actions[0]  # type: ignore[union-attr]
     child = sub.add_parser("boom")  # type: ignore[attr-defined]
     child.set_defaults(_run=failing)
