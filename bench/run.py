@@ -35,7 +35,7 @@ from bench.workload import (
     write_pattern_file,
 )
 from zenodo_publish.manifest import load_manifest, resolve_files
-from zenodo_publish.manifest.archive import md5_and_size
+from zenodo_publish.checksum import md5_and_size
 from zenodo_publish.zenodo import RDMBackend, UploadSpec, ZenodoSession
 
 RESULTS = Path(__file__).resolve().parent / "results.md"

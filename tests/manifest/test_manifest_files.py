@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zenodo_publish import checksum
+from zenodo_publish.checksum import md5_and_size
 from zenodo_publish.errors import ManifestError
-from zenodo_publish.manifest import archive, load_manifest, resolve_files, select_files
-from zenodo_publish.manifest.archive import md5_and_size, write_deterministic_zip
+from zenodo_publish.manifest import load_manifest, resolve_files, select_files
+from zenodo_publish.manifest.archive import write_deterministic_zip
 from zenodo_publish.manifest.globs import excluded, glob_matches
 
 HEADER = (
@@ -104,7 +106,7 @@ def test_md5_is_streamed_in_fixed_chunks(tmp_path: Path, monkeypatch: pytest.Mon
     content = os.urandom(10_000)
     path = tmp_path / "blob.bin"
     path.write_bytes(content)
-    monkeypatch.setattr(archive, "HASH_BLOCK_SIZE", 1024)
+    monkeypatch.setattr(checksum, "HASH_BLOCK_SIZE", 1024)
     reads: list[int] = []
     real_open = Path.open
 
@@ -175,7 +177,8 @@ def test_archive_rule_builds_the_same_zip_twice(tmp_path: Path) -> None:
 
 
 def test_md5_many_hashes_in_parallel_and_keeps_the_order(tmp_path: Path) -> None:
-    from zenodo_publish.manifest.archive import HASH_BLOCK_SIZE, md5_many
+    from zenodo_publish.checksum import HASH_BLOCK_SIZE
+    from zenodo_publish.manifest.archive import md5_many
 
     contents = [bytes([n]) * (n * HASH_BLOCK_SIZE // 3 + n) for n in range(1, 9)]
     paths = []

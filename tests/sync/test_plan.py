@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from zenodo_publish.sync.plan import (
     LocalSnapshot,
     Located,
@@ -200,3 +202,21 @@ def test_edit_draft_with_same_files_takes_the_metadata_and_publishes() -> None:
     result = plan(local(A), Located("edit_draft", record), PUBLISH, FakeCodec())
     assert result.action == "update_draft"
     assert result.publish is True
+
+
+def test_an_md5_is_needed_only_against_a_completed_file_of_the_same_size() -> None:
+    from zenodo_publish.sync.plan import md5_decides
+
+    assert not md5_decides(3, None)
+    assert not md5_decides(3, File("a.csv", 4, "aaa"))
+    assert not md5_decides(3, File("a.csv", 3, None, "pending"))
+    assert md5_decides(3, File("a.csv", 3, "aaa"))
+
+
+def test_a_missing_md5_that_decides_the_plan_is_refused_not_guessed() -> None:
+    unhashed = WantedFile("a.csv", 3, None, "data/a.csv")
+    # Nothing to compare with: it is uploaded, and the upload makes its md5.
+    assert [op.action for op in plan_files([unhashed], {})] == ["upload"]
+    assert [op.action for op in plan_files([unhashed], remote_files(B))] == ["upload", "delete"]
+    with pytest.raises(ValueError, match="not hashed"):
+        plan_files([unhashed], remote_files(A))

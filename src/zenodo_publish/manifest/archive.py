@@ -7,39 +7,17 @@ Both functions read in fixed-size chunks, so memory stays flat whatever the file
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from zenodo_publish.checksum import md5_and_size
+
 CHUNK_SIZE = 1024 * 1024
-#: Read size of the md5 scan: reads into one reused buffer (no allocation per block), large
-#: enough that the calls cost nothing next to the hashing, small enough that the block is
-#: still in the CPU cache when md5 reads it (256 KiB measured faster than 1 and 4 MiB).
-HASH_BLOCK_SIZE = 256 * 1024
 #: The earliest date a zip header can hold; any fixed value would do.
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 _REGULAR_FILE_MODE = 0o100644
 _UNIX = 3
-
-
-def md5_and_size(path: Path) -> tuple[str, int]:
-    """Hex md5 and byte count of ``path``, read in :data:`HASH_BLOCK_SIZE` blocks into one
-    buffer. hashlib releases the GIL while it hashes a block, so several files can be hashed
-    at once from threads (:func:`md5_many`)."""
-    digest = hashlib.md5(usedforsecurity=False)
-    size = 0
-    buffer = bytearray(HASH_BLOCK_SIZE)
-    view = memoryview(buffer)
-    with path.open("rb", buffering=0) as stream:
-        while count := stream.readinto(buffer):
-            digest.update(view[:count])
-            size += count
-    return digest.hexdigest(), size
 
 
 def md5_many(paths: Sequence[Path], *, workers: int | None = None) -> list[tuple[str, int]]:
@@ -50,6 +28,8 @@ def md5_many(paths: Sequence[Path], *, workers: int | None = None) -> list[tuple
         workers = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
     if workers <= 1 or len(paths) <= 1:
         return [md5_and_size(path) for path in paths]
+    from concurrent.futures import ThreadPoolExecutor  # only when something is hashed
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="md5") as pool:
         return list(pool.map(md5_and_size, paths))
 
@@ -60,6 +40,11 @@ def write_deterministic_zip(members: Sequence[tuple[str, Path]], target: Path) -
     The archive is written next to ``target`` and renamed into place, so a crash never leaves
     a half-written archive under the final name.
     """
+    # Loaded here: validating a manifest builds no archive.
+    import shutil
+    import tempfile
+    import zipfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(handle)

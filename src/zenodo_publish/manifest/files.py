@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from zenodo_publish import paths
+from zenodo_publish.checksum import FileDigest
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.archive import md5_many, write_deterministic_zip
 from zenodo_publish.manifest.catalog import read_catalog
@@ -42,9 +43,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class LocalFile:
     name: str
     size: int
-    md5: str  # hex
+    digest: FileDigest  # its md5, made when first needed (or up front: resolve_files)
     source: Path  # absolute path to read the bytes from
     origin: str  # repository-relative path, or "archive of figures/"
+
+    @property
+    def md5(self) -> str:
+        """Hex md5 (hashing the file now if no one has yet)."""
+        return self.digest.hex()
 
 
 @dataclass(frozen=True)
@@ -359,9 +365,13 @@ def _files_problem(settings: FileSettings, message: str, hint: str) -> Problem:
     )
 
 
-def resolve_files(manifest: Manifest, *, build_dir: Path) -> LocalState:
+def resolve_files(manifest: Manifest, *, build_dir: Path, hashed: bool = True) -> LocalState:
     """Select, archive (into ``build_dir``) and checksum every file. Raises ManifestError with
-    every file problem; nothing is hashed when the selection itself is refused."""
+    every file problem; nothing is hashed when the selection itself is refused.
+
+    ``hashed=False`` leaves the md5s to be made when first needed (each :class:`LocalFile`'s
+    ``digest``): the sync engine hashes only files whose md5 decides anything before the
+    upload, and lets the upload hash the others on the way out (issue 15)."""
     selected, problems = select_files(manifest.files)
     if problems:
         raise ManifestError(problems)
@@ -373,11 +383,16 @@ def resolve_files(manifest: Manifest, *, build_dir: Path) -> LocalState:
             sources.append(target.resolve())
         else:
             sources.append(item.source)
+    if hashed:
+        scanned = zip(sources, md5_many(sources), strict=True)
+        digests = [(FileDigest(path, md5), size) for path, (md5, size) in scanned]
+    else:
+        digests = [(FileDigest(path), path.stat().st_size) for path in sources]
     files: list[LocalFile] = []
-    for item, source, (md5, size) in zip(selected, sources, md5_many(sources), strict=True):
+    for item, source, (digest, size) in zip(selected, sources, digests, strict=True):
         if isinstance(item, SelectedArchive):
             problems.extend(_size_problems(item.rule, item.origin, size))
-        files.append(LocalFile(item.name, size, md5, source, item.origin))
+        files.append(LocalFile(item.name, size, digest, source, item.origin))
     state = LocalState(tuple(files))
     if state.total_size > MAX_BYTES:
         problems.append(

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from zenodo_publish.checksum import FileDigest
 from zenodo_publish.childenv import child_environment
 from zenodo_publish.errors import ManifestError, Problem
-from zenodo_publish.manifest.archive import CHUNK_SIZE, FIXED_DATE_TIME, md5_and_size
+from zenodo_publish.manifest.archive import CHUNK_SIZE, FIXED_DATE_TIME
 from zenodo_publish.manifest.files import LocalFile, LocalState
 
 if TYPE_CHECKING:
@@ -143,8 +144,11 @@ def add_source_archives(
         taken.add(name)
         target = build_dir / name
         write_source_archive(top, target, prefix=name.removesuffix(".zip"), exclude=excluded)
-        md5, size = md5_and_size(target)
-        files.append(LocalFile(name, size, md5, target.resolve(), "source of HEAD"))
+        source = target.resolve()
+        # Hashed when first needed, as the other files of a sync (manifest.files).
+        files.append(
+            LocalFile(name, source.stat().st_size, FileDigest(source), source, "source of HEAD")
+        )
     return LocalState(tuple(files))
 
 

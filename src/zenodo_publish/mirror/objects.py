@@ -12,8 +12,8 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from zenodo_publish.checksum import md5_and_size
 from zenodo_publish.errors import ManifestError, Problem
-from zenodo_publish.manifest.archive import md5_and_size
 from zenodo_publish.manifest.catalog import read_catalog
 from zenodo_publish.manifest.files import LocalState
 from zenodo_publish.manifest.mirrors import Layout, MirrorTarget

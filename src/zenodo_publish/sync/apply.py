@@ -7,6 +7,7 @@ same end state: one draft or version, the manifest's files, no duplicates.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ from zenodo_publish.errors import (
     ValidationRejected,
 )
 from zenodo_publish.humanize import human_size
-from zenodo_publish.sync.plan import FileOp, ForceUpload, Located, Plan, WantedFile, plan_files
+from zenodo_publish.sync.local_files import LocalFiles
+from zenodo_publish.sync.plan import FileOp, ForceUpload, Located, Plan, plan_files
 from zenodo_publish.sync.report import Reporter
 from zenodo_publish.zenodo.backend import Backend, RemoteRecord, UploadSpec
 
@@ -61,7 +63,7 @@ class Applier:
         self._force_upload = force_upload
         self._notes: list[str] = []
 
-    def apply(self, plan: Plan, located: Located, wanted: Sequence[WantedFile]) -> Applied:
+    def apply(self, plan: Plan, located: Located, local: LocalFiles) -> Applied:
         if plan.action == "blocked" and plan.blocked_by == "version":
             raise PolicyError(
                 plan.notes[-1],
@@ -81,12 +83,12 @@ class Applier:
             with self._reporter.phase(_PHASE_TITLES[plan.action]):
                 record = self._open_draft(plan, located)
                 self._on_draft(record)
-            record, files = self._sync_files(record, wanted)
+            record, files = self._sync_files(record, local)
             record = self._sync_metadata(plan, record)
         published = False
         if plan.publish and record is not None and record.is_draft:
             with self._reporter.phase("Publishing"):
-                record = self._publish(record, wanted)
+                record = self._publish(record, local)
                 published = True
         elif plan.publish and record is not None and plan.action == "none":
             self._notes.append("nothing to publish: the published record is up to date")
@@ -120,19 +122,23 @@ class Applier:
     # --- files ------------------------------------------------------------------------------
 
     def _sync_files(
-        self, draft: RemoteRecord, wanted: Sequence[WantedFile]
+        self, draft: RemoteRecord, local: LocalFiles
     ) -> tuple[RemoteRecord, list[FileOp]]:
         """Bring the draft's files in line, re-planning from fresh state after a passing fault."""
-        first_ops = plan_files(wanted, draft.files, self._force_upload)
+        first_ops = plan_files(local.against(draft.files), draft.files, self._force_upload)
         if not any(op.action != "skip" for op in first_ops) or draft.files_locked:
             return draft, first_ops
         with self._reporter.phase("Uploading files"):
             for attempt in range(1, _FILE_PASSES + 1):
                 # Forcing applies to the first pass only: a forced file that a pass already
                 # uploaded again is not uploaded a third time after a fault.
-                ops = first_ops if attempt == 1 else plan_files(wanted, draft.files)
+                ops = (
+                    first_ops
+                    if attempt == 1
+                    else plan_files(local.against(draft.files), draft.files)
+                )
                 try:
-                    self._file_pass(draft, ops)
+                    self._file_pass(draft, ops, local)
                     break
                 except (*_PASSING_FAULTS, ValidationRejected) as error:
                     if attempt == _FILE_PASSES or not _worth_another_pass(error):
@@ -146,17 +152,21 @@ class Applier:
         if fresh is None:
             raise StateError(f"draft {draft.id} vanished during the sync")
         # Report against the first plan: what this run changed, not what the last pass did.
-        return fresh, _merge_outcomes(first_ops, plan_files(wanted, fresh.files))
+        return fresh, _merge_outcomes(
+            first_ops, plan_files(local.against(fresh.files), fresh.files)
+        )
 
-    def _file_pass(self, draft: RemoteRecord, ops: Sequence[FileOp]) -> None:
+    def _file_pass(self, draft: RemoteRecord, ops: Sequence[FileOp], local: LocalFiles) -> None:
         backend = self._backend
         for op in ops:
             overwritten = op.action == "replace" and backend.upload_overwrites
             if op.action in ("delete", "replace") and op.name in draft.files and not overwritten:
                 self._reporter.info(f"   delete {op.name} ({op.reason})")
                 backend.delete_file(draft.id, op.name)
+        # An op without an md5 (nothing was compared) is hashed by its upload, which hands the
+        # md5 over once Zenodo's checksum confirmed it.
         uploads = [
-            UploadSpec(op.name, op.size or 0, op.md5 or "", self._opener(op.name))
+            UploadSpec(op.name, op.size or 0, op.md5, self._opener(op.name), local.learner(op.name))
             for op in ops
             if op.action in ("upload", "replace")
         ]
@@ -194,13 +204,17 @@ class Applier:
 
     # --- publishing -------------------------------------------------------------------------
 
-    def _publish(self, draft: RemoteRecord, wanted: Sequence[WantedFile]) -> RemoteRecord:
+    def _publish(self, draft: RemoteRecord, local: LocalFiles) -> RemoteRecord:
         # Another run (a push sync next to this release) may have changed the draft since this
         # run brought it in line: publish only what this run means to publish.
         current = self._backend.read_draft(draft.id) if not draft.files_locked else draft
         if current is None:
             raise StateError(f"draft {draft.id} vanished before publishing")
-        differing = [op.name for op in plan_files(wanted, current.files) if op.action != "skip"]
+        differing = [
+            op.name
+            for op in plan_files(local.against(current.files), current.files)
+            if op.action != "skip"
+        ]
         if differing:
             raise StateError(
                 f"draft {draft.id} changed while this run worked on it ({', '.join(differing)}); "
@@ -230,7 +244,7 @@ class Applier:
             raise StateError(f"record {draft.id} is not readable right after publishing")
         # Printed before anything else can fail: a published record is permanent (SPEC §13.7).
         self._reporter.info(f"published record {record.id}: DOI {record.doi}")
-        _verify_published(record, wanted, draft.version)
+        _verify_published(record, local, draft.version)
         return record
 
 
@@ -261,19 +275,23 @@ def _twice(call: Callable[[], RemoteRecord]) -> RemoteRecord:
 
 def _merge_outcomes(first: Sequence[FileOp], final: Sequence[FileOp]) -> list[FileOp]:
     """The first plan's actions, checked against the final state: anything still differing
-    after the passes is an error, not a report line."""
+    after the passes is an error, not a report line. An upload planned without an md5 gets
+    the one its upload made (the final plan compared it with Zenodo's)."""
     unfinished = [op.name for op in final if op.action != "skip"]
     if unfinished:
         raise IntegrityError(
             f"after uploading, the draft still differs for: {', '.join(unfinished)}",
             hint="run the sync again; if it persists, report it with the log",
         )
-    return list(first)
+    final_md5 = {op.name: op.md5 for op in final}
+    return [
+        op if op.md5 is not None else dataclasses.replace(op, md5=final_md5.get(op.name))
+        for op in first
+    ]
 
 
-def _verify_published(
-    record: RemoteRecord, wanted: Sequence[WantedFile], version: str | None
-) -> None:
+def _verify_published(record: RemoteRecord, local: LocalFiles, version: str | None) -> None:
+    wanted = local.against(record.files)
     problems: list[str] = []
     if not record.doi:
         problems.append("it has no DOI")

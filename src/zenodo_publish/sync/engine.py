@@ -26,6 +26,7 @@ from zenodo_publish.sync import concepts, publish_rules
 from zenodo_publish.sync.apply import Applier
 from zenodo_publish.sync.codec import codec_for
 from zenodo_publish.sync.force import checked_force_upload
+from zenodo_publish.sync.local_files import LocalFiles
 from zenodo_publish.sync.locate import carries_marker, confirm_no_open_draft, is_foreign, locate
 from zenodo_publish.sync.marker import DatasetMarker, make_marker, record_ids_named_elsewhere
 from zenodo_publish.sync.plan import LocalSnapshot, Located, Plan, PlanPolicy, WantedFile, plan
@@ -96,7 +97,7 @@ def run(
         endpoint = parse_endpoint(request.endpoint) if request.endpoint else manifest.endpoint
         api = request.api or manifest.api
         with tempfile.TemporaryDirectory(prefix="zenodo-publish-") as build_dir:
-            local = resolve_local_files(manifest, build_dir=Path(build_dir))
+            local = resolve_local_files(manifest, build_dir=Path(build_dir), hashed=False)
             local = add_source_archives(
                 manifest,
                 local,
@@ -128,6 +129,8 @@ class _Run:
         self.endpoint = endpoint
         self.api = api
         self.local = local
+        #: The same files, hashed only where a comparison needs it (sync.local_files).
+        self.files = LocalFiles(local.files)
         self.reporter = reporter
         self.backend_factory = backend_factory or make_backend
         self.codec = codec_for(api)
@@ -193,6 +196,7 @@ class _Run:
             the_plan = plan(snapshot, located, policy, self.codec)
             if located.draft_unchecked and the_plan.action != "none":
                 located = confirm_no_open_draft(backend, located)
+                snapshot = dataclasses.replace(snapshot, files=self._wanted(located))
                 the_plan = plan(snapshot, located, policy, self.codec)
         the_plan = self._plan_communities(backend, located, the_plan)
         self.notes.extend(the_plan.notes)
@@ -223,7 +227,7 @@ class _Run:
                 self.record_path, self.endpoint.api_url, before, root=self.manifest.repo_root
             ):
                 self.record_file_changed = True
-        applied = applier.apply(the_plan, located, snapshot.files)
+        applied = applier.apply(the_plan, located, self.files)
         self.notes.extend(applied.notes)
         if applied.record.is_published and not applied.record.is_draft:
             self.latest_published = _published_version(applied.record)
@@ -437,12 +441,16 @@ class _Run:
         md = resolved.metadata
         if self.marker is not None:
             md = md.with_related_identifier(self.marker.identifier, "url", "issupplementto")
-        wanted = tuple(WantedFile(f.name, f.size, f.md5, f.origin) for f in self.local.files)
         return LocalSnapshot(
-            files=wanted,
+            files=self._wanted(located),
             body=self.codec.body(md),
             explicit_publication_date=md.publication_date is not None,
         )
+
+    def _wanted(self, located: Located) -> tuple[WantedFile, ...]:
+        if self.request.mode == "plan" or self.request.dry_run:
+            return self.files.hashed()  # a plan that is shown lists every file's md5
+        return self.files.against(located.record.files if located.record is not None else {})
 
     def _today(self) -> datetime.date:
         return self.request.today or datetime.datetime.now(datetime.UTC).date()
@@ -495,7 +503,7 @@ class _Run:
             "action": "validate",
             "files": [
                 {"name": f.name, "size": f.size, "md5": f.md5, "source": f.origin}
-                for f in self.local.files
+                for f in self.files.hashed()
             ],
         }
 

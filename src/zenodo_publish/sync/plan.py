@@ -34,12 +34,26 @@ class RemoteFileLike(Protocol):
 
 @dataclass(frozen=True)
 class WantedFile:
-    """A file the manifest selects: what Zenodo should hold under ``name``."""
+    """A file the manifest selects: what Zenodo should hold under ``name``. ``md5`` is None
+    while the file is not hashed: allowed only where the plan does not compare it, i.e. when
+    Zenodo holds no completed file of that name and size (see :func:`md5_decides`)."""
 
     name: str
     size: int
-    md5: str
+    md5: str | None
     origin: str
+
+
+def md5_decides(size: int, have: RemoteFileLike | None) -> bool:
+    """Whether a local file of ``size`` must be hashed to plan it against ``have``: only a
+    completed remote file of the same size can be the same file. Any other file is uploaded
+    whatever its md5, which the upload then makes on the way out (issue 15)."""
+    return (
+        have is not None
+        and have.status == "completed"
+        and have.md5 is not None
+        and have.size == size
+    )
 
 
 @dataclass(frozen=True)
@@ -132,7 +146,7 @@ def plan_files(
             ops.append(FileOp(w.name, "upload", w.size, w.md5, w.origin, "new file"))
         elif have.status != "completed" or have.md5 is None:
             ops.append(FileOp(w.name, "replace", w.size, w.md5, w.origin, "unfinished upload"))
-        elif have.md5 != w.md5 or have.size != w.size:
+        elif have.size != w.size or have.md5 != _compared_md5(w):
             ops.append(FileOp(w.name, "replace", w.size, w.md5, w.origin, "content changed"))
         elif force is not None and (not force or w.name in force):
             ops.append(FileOp(w.name, "replace", w.size, w.md5, w.origin, "forced re-upload"))
@@ -143,6 +157,14 @@ def plan_files(
             gone = remote[key]
             ops.append(FileOp(key, "delete", gone.size, gone.md5, None, "not in the manifest"))
     return ops
+
+
+def _compared_md5(wanted: WantedFile) -> str:
+    if wanted.md5 is None:
+        # A caller bug, never a reason to guess: an unknown md5 must not read as "changed"
+        # (a needless upload) or as "unchanged" (a lost file).
+        raise ValueError(f"{wanted.name}: its md5 decides the plan but it was not hashed")
+    return wanted.md5
 
 
 def plan(local: LocalSnapshot, located: Located, policy: PlanPolicy, codec: MetadataCodec) -> Plan:

@@ -79,12 +79,17 @@ class RemoteRecord:
 @dataclass(frozen=True)
 class UploadSpec:
     """One file to upload: its key on Zenodo, its size and md5 (bare hex, as hashed locally)
-    and a callable that opens it for reading. The callable is called again for a retry."""
+    and a callable that opens it for reading. The callable is called again for a retry.
+
+    ``md5`` None: the file was not hashed before (nothing decided on it), so the upload hashes
+    the bytes as it sends them, checks Zenodo's checksum against that md5 exactly as against a
+    given one, and hands it to ``learned`` once Zenodo confirmed it."""
 
     key: str
     size: int
-    md5: str
+    md5: str | None
     open: Callable[[], IO[bytes]]
+    learned: Callable[[str], None] | None = None
 
 
 class Backend(Protocol):

@@ -349,16 +349,17 @@ class LegacyBackend:
             )
             raise
         try:
-            opener.check_sent()
+            md5 = opener.check_sent()
         except ZenodoError:
             self.session.request("DELETE", url, idempotent=True, accept=PLAIN_JSON)
             raise
-        problem = stored_mismatch(spec, stored)
+        problem = stored_mismatch(spec, stored, md5)
         if problem is not None:
             self.session.request(
                 "DELETE", url, idempotent=True, accept=PLAIN_JSON, ok_after_retry=(404,)
             )
             raise integrity_error(spec, problem, call)
+        opener.confirmed(md5)
         return stored
 
     def upload_files(

@@ -378,7 +378,7 @@ class RDMBackend:
         path = f"/records/{draft_id}/draft/files/{_key(spec.key)}/content"
         self._send_content(draft_id, spec.key, path, opener)
         try:
-            opener.check_sent()
+            md5 = opener.check_sent()
         except IntegrityError:
             self.delete_file(draft_id, spec.key)
             raise
@@ -388,10 +388,11 @@ class RDMBackend:
             # Committed or not, a file whose state cannot be read must not stay in the draft.
             self.delete_file(draft_id, spec.key)
             raise
-        problem = stored_mismatch(spec, stored)
+        problem = stored_mismatch(spec, stored, md5)
         if problem is not None:
             self.delete_file(draft_id, spec.key)
             raise integrity_error(spec, problem, f"POST {path.removesuffix('/content')}/commit")
+        opener.confirmed(md5)
         return stored
 
     def upload_files(
