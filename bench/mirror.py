@@ -182,24 +182,45 @@ class Server:
 
 @contextmanager
 def s3_server(kind: str, scratch: Path) -> Iterator[Server]:
+    """The S3 server child, once it listens. A child that dies or never writes its port is
+    an error showing the child's stderr (a missing module, a port in use), not a missing
+    port file."""
     port_file = scratch / f"{kind}.port"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.mirror", "serve", kind, str(port_file)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(600):
-            if port_file.exists() and port_file.read_text():
-                break
-            time.sleep(0.05)
-        port = int(port_file.read_text())
-        with socket.create_connection(("127.0.0.1", port), timeout=10):
-            pass
-        yield Server(f"http://127.0.0.1:{port}")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.mirror", "serve", kind, str(port_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+        def failed(why: str) -> RuntimeError:
+            err.seek(0)
+            text = err.read().decode(errors="replace").strip() or "(no output)"
+            return RuntimeError(f"the {kind} S3 server {why}; its stderr:\n{text}")
+
+        try:
+            for _ in range(600):
+                if port_file.exists() and port_file.read_text():
+                    break
+                if process.poll() is not None:
+                    raise failed(f"exited with status {process.returncode} before listening")
+                time.sleep(0.05)
+            else:
+                raise failed("wrote no port within 30 s")
+            port = int(port_file.read_text())
+            with socket.create_connection(("127.0.0.1", port), timeout=10):
+                pass
+            yield Server(f"http://127.0.0.1:{port}")
+            if process.poll() is not None:
+                raise failed(f"died during the measurement (status {process.returncode})")
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 # --- the clients (child processes, for their own peak RSS) ----------------------------------

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +35,8 @@ from bench.workload import (
     measured,
     write_pattern_file,
 )
-from zenodo_publish.manifest import load_manifest, resolve_files
 from zenodo_publish.checksum import md5_and_size
+from zenodo_publish.manifest import load_manifest, resolve_files
 from zenodo_publish.zenodo import RDMBackend, UploadSpec, ZenodoSession
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
@@ -680,13 +681,22 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     rows: list[Row] = []
+    failed: list[int] = []
     with tempfile.TemporaryDirectory(prefix="zenodo-publish-bench-") as scratch:
         bench = Bench(Path(scratch))
 
         def step(number: int, title: str, measure: Callable[[], list[Row]]) -> None:
             if number in wanted:
                 print(f"[{time.monotonic() - started:5.0f} s] {number}. {title}", flush=True)
-                rows.extend(measure())
+                try:
+                    rows.extend(measure())
+                except Exception as error:  # noqa: BLE001 - one broken row must not lose the rest
+                    traceback.print_exc()
+                    failed.append(number)
+                    first_line = (str(error).splitlines() or [""])[0]
+                    result = f"{type(error).__name__}: {first_line}"[:200]
+                    what = f"{title}: FAILED"
+                    rows.append(Row(str(number), what, result, "–", None, "runs", False))
 
         if wanted & {3, 6, 8, 10}:
             print("preparing 51 files (1 GiB + 50 x 1 MiB) for rows 3, 6, 8 and 10", flush=True)
@@ -711,6 +721,9 @@ def main(argv: list[str] | None = None) -> int:
     if output is not None:
         output.write_text(table, encoding="utf-8")
         print(f"\nwritten to {output}")
+    if failed:
+        print(f"\nmeasurements that failed (traceback above): {failed}", file=sys.stderr)
+        return 1
     return 0
 
 
