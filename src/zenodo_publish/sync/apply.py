@@ -138,7 +138,7 @@ class Applier:
                     else plan_files(local.against(draft.files), draft.files)
                 )
                 try:
-                    self._file_pass(draft, ops, local)
+                    draft = self._file_pass(draft, ops, local)
                     break
                 except (*_PASSING_FAULTS, ValidationRejected) as error:
                     if attempt == _FILE_PASSES or not _worth_another_pass(error):
@@ -148,21 +148,26 @@ class Applier:
                     if fresh is None:
                         raise StateError(f"draft {draft.id} vanished during the sync") from error
                     draft = fresh
-        fresh = self._backend.read_draft(draft.id)
-        if fresh is None:
-            raise StateError(f"draft {draft.id} vanished during the sync")
+        # The draft's files are known from the answers of the pass (each upload's stored size,
+        # md5 and status, verified; each delete), so they are not read back (issue 15): the
+        # final plan against them must find nothing left to do. Publishing reads the draft
+        # again anyway, because another run may have changed it meanwhile.
+        final = plan_files(local.against(draft.files), draft.files)
         # Report against the first plan: what this run changed, not what the last pass did.
-        return fresh, _merge_outcomes(
-            first_ops, plan_files(local.against(fresh.files), fresh.files)
-        )
+        return draft, _merge_outcomes(first_ops, final)
 
-    def _file_pass(self, draft: RemoteRecord, ops: Sequence[FileOp], local: LocalFiles) -> None:
+    def _file_pass(
+        self, draft: RemoteRecord, ops: Sequence[FileOp], local: LocalFiles
+    ) -> RemoteRecord:
+        """Carry out ``ops``; ``draft`` with the files Zenodo's answers say it now holds."""
         backend = self._backend
+        files = dict(draft.files)
         for op in ops:
             overwritten = op.action == "replace" and backend.upload_overwrites
             if op.action in ("delete", "replace") and op.name in draft.files and not overwritten:
                 self._reporter.info(f"   delete {op.name} ({op.reason})")
                 backend.delete_file(draft.id, op.name)
+                files.pop(op.name, None)
         # An op without an md5 (nothing was compared) is hashed by its upload, which hands the
         # md5 over once Zenodo's checksum confirmed it.
         uploads = [
@@ -173,9 +178,11 @@ class Applier:
         if uploads:
             for spec in uploads:
                 self._reporter.info(f"   upload {spec.key} ({human_size(spec.size)})")
-            backend.upload_files(
+            stored = backend.upload_files(
                 draft.id, uploads, parallel=self._parallel, progress=self._reporter.progress
             )
+            files.update((remote.key, remote) for remote in stored)
+        return dataclasses.replace(draft, files=files)
 
     def _opener(self, name: str) -> Callable[[], IO[bytes]]:
         path = self._sources[name]
