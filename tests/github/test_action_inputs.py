@@ -29,6 +29,7 @@ def test_every_input_parsed_case_insensitively() -> None:
             "INPUT_WORKING_DIRECTORY": "sub",
             "INPUT_API": "LEGACY",
             "INPUT_PARALLEL_UPLOADS": "16",
+            "INPUT_ALLOW_LOWER_VERSION": "True",
         }
     )
     assert parsed == ActionInputs(
@@ -44,6 +45,7 @@ def test_every_input_parsed_case_insensitively() -> None:
         working_directory="sub",
         api="legacy",
         parallel_uploads=16,
+        allow_lower_version=True,
     )
 
 
@@ -59,6 +61,7 @@ def test_every_input_parsed_case_insensitively() -> None:
         ("parallel_uploads", "0", "from 1 to 16"),
         ("parallel_uploads", "17", "from 1 to 16"),
         ("parallel_uploads", "four", "from 1 to 16"),
+        ("allow_lower_version", "yes", "true, false"),
     ],
 )
 def test_a_bad_value_is_an_error_naming_the_input_and_the_allowed_values(

@@ -122,6 +122,32 @@ def test_p4_no_new_version_lower_than_the_latest_published(world: World) -> None
     assert entry is not None and entry["latest_published"]["version"] == "1.0.0"
 
 
+def test_p4_a_backport_release_needs_allow_lower_version_in_the_action(world: World) -> None:
+    """2.0.0 is published; a maintainer releases 1.2.1 from a maintenance line. Refused by
+    default (exit 4, nothing changed); the input ``allow_lower_version: true`` publishes it as
+    a new version of the same concept, and 2.0.0 stays as it was."""
+    add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})
+    world.commit_push("Data")
+    world.tag("v2.0.0")
+    assert world.release_run("v2.0.0").code == 0
+    world.write("data/a.csv", "1 (fixed)\n")
+    world.commit_push("Backport fix")
+    world.tag("v1.2.1")
+    before = world.emu.control.log_page()[1]
+
+    refused = world.release_run("v1.2.1")
+    assert refused.code == 4, refused.log
+    assert "allow_lower_version: true" in refused.log and "2.0.0" in refused.log
+    writes = [e for e in world.emu.control.log(before) if e["method"] != "GET"]
+    assert writes == []
+
+    allowed = world.release_run("v1.2.1", allow_lower_version="true")
+    assert allowed.code == 0, allowed.log
+    (concept,) = world.concepts()
+    assert [v.version for v in concept.published] == ["2.0.0", "1.2.1"]
+    assert concept.published[0].files != concept.published[1].files
+
+
 def test_p4_a_release_of_the_latest_published_version_reuses_it(world: World) -> None:
     add_dataset(world, ".", "Lakes", {"a.csv": "1\n"})
     world.commit_push("Data")

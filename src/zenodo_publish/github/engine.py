@@ -51,6 +51,8 @@ class EngineRequest:
     repository_url: str | None = None
     #: Files to upload again whatever their md5 (input ``force_upload``): None none, () all.
     force_upload: tuple[str, ...] | None = None
+    #: Input ``allow_lower_version``: a version below the latest published one may be recorded.
+    allow_lower_version: bool = False
     #: ``$GITHUB_WORKSPACE``: the manifest's path in it is part of the dataset's marker.
     repository_root: Path | None = None
 
@@ -105,6 +107,7 @@ def sync_engine(log: Workflow, *, backend_factory: BackendFactory | None = None)
             parallel=request.parallel_uploads,
             repository_url=request.repository_url,
             force_upload=request.force_upload,
+            allow_lower_version=request.allow_lower_version,
             repository_root=request.repository_root,
             # Workflow runs of one repository can overlap (two pushes in a row).
             runs_may_race=True,

@@ -160,6 +160,7 @@ def _run(
         parallel_uploads=inputs.parallel_uploads,
         repository_url=_repository_url(environ),
         force_upload=inputs.force_upload,
+        allow_lower_version=inputs.allow_lower_version,
         repository_root=workspace,
     )
     with log.group(f"Zenodo Publish: {decision.mode}"):

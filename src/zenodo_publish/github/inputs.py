@@ -56,6 +56,8 @@ class ActionInputs:
     parallel_uploads: int = DEFAULT_PARALLEL_UPLOADS
     #: Files to upload again whatever their md5: None none, () every file.
     force_upload: tuple[str, ...] | None = None
+    #: A version lower than the latest published one is allowed (a backport release).
+    allow_lower_version: bool = False
     #: Collections: only these record keys (empty: all) and only this shard (None: all).
     records: tuple[str, ...] = ()
     shard: Shard | None = None
@@ -200,6 +202,7 @@ def parse_inputs(environ: Mapping[str, str]) -> ActionInputs:
             MAX_PARALLEL_UPLOADS,
         ),
         force_upload=parse_force_upload_input(get("force_upload")),
+        allow_lower_version=parse_bool("allow_lower_version", get("allow_lower_version"), False),
         records=parse_keys(_single_line("records", get("records"))),
         shard=parse_shard(get("shard")) if get("shard") else None,
         mirrors=parse_choice("mirrors", get("mirrors"), SWITCHES, "auto"),

@@ -268,7 +268,8 @@ def _version_refusal(
         return (
             f"version {local} is lower than the latest published version {published}; "
             "versions never go backwards: bump the version (manifest, CITATION.cff or tag), "
-            "or override with --allow-lower-version"
+            "or allow it for this run (a backport release) with --allow-lower-version, in the "
+            "action `allow_lower_version: true`"
         )
     if order == 0 and policy.may_publish and files_differ:
         return (
