@@ -105,7 +105,7 @@ class Runner:
             hook(response)
 
     def load(self, repo: Path) -> Collection:
-        return load_collection(repo / "zenodo.yaml", check_files=lambda key: True)
+        return load_collection(repo / "zenodo.yaml", check_files=lambda keys: keys)
 
     def run(
         self,

@@ -51,7 +51,7 @@ def test_each_sample_becomes_a_record_with_its_catalogs_files(
     tmp_path: Path, runner: Runner
 ) -> None:
     repo = make_multi_sample_repo(tmp_path / "repo")
-    collection = load_collection(repo / "zenodo.yaml", check_files=lambda key: True)
+    collection = load_collection(repo / "zenodo.yaml", check_files=lambda keys: keys)
     assert collection.keys == tuple(SAMPLES)
     result = runner.run(repo)
     assert result.failed == ()

@@ -21,7 +21,7 @@ BAD = {"item-04": {"license": "cc-by-4"}, "item-11": {"id": "item 11"}, "item-23
 
 def _problems(repo: Path) -> list[str]:
     with pytest.raises(ManifestError) as caught:
-        load_collection(repo / "zenodo.yaml", check_files=lambda key: True)
+        load_collection(repo / "zenodo.yaml", check_files=lambda keys: keys)
     return [p.format() for p in caught.value.problems]
 
 
@@ -90,7 +90,7 @@ def test_tsv_table_and_templates_fill_every_kind_of_field(tmp_path: Path) -> Non
         '    - {path: "objects/{id}/", archive: "{id}-all.zip"}\n',
     )
     (repo / "zenodo.yaml").write_text(text)
-    collection = load_collection(repo / "zenodo.yaml", check_files=lambda key: True)
+    collection = load_collection(repo / "zenodo.yaml", check_files=lambda keys: keys)
     a = collection.records[0].manifest
     assert collection.keys == ("a", "b")
     assert a.metadata.metadata.title == "Object a"

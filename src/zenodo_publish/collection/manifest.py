@@ -15,7 +15,7 @@ for a collection with a bad row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -105,11 +105,12 @@ def load_collection(
     path: Path,
     *,
     repo_root: Path | None = None,
-    check_files: Callable[[str], bool] | None = None,
+    check_files: Callable[[Sequence[str]], Container[str]] | None = None,
 ) -> Collection:
     """Every record of the collection at ``path``, each a validated Manifest. ``check_files``
-    says for which keys the file selection is checked too (default: none; the sync checks the
-    files of the records it runs). Raises ManifestError with every problem of every row."""
+    gets every key and answers for which the file selection is checked too (default: none; the
+    sync checks the files of the records it runs, and a shard needs all keys to know its own).
+    Raises ManifestError with every problem of every row."""
     root = (repo_root or path.parent).resolve()
     try:
         display = path.resolve().relative_to(root).as_posix()
@@ -131,9 +132,10 @@ def load_collection(
         problems.append(loaded.problem(("records",), "the collection has no records", "add rows"))
     shared: dict[tuple[Any, ...], list[str]] = {}
     records: list[CollectionRecord] = []
+    checked = check_files([source.key for source in sources]) if check_files else ()
     for source in sources:
         merged = _merged_document(loaded, source, folder)
-        checking = check_files is not None and check_files(source.key)
+        checking = source.key in checked
         manifest, found = inspect_loaded(path, merged, root, check_files=checking)
         for problem in found:
             place = _place_of(problem, source)

@@ -1,14 +1,27 @@
 """Which records a run takes: ``--records KEY,...`` and ``--shard I/N`` (SPEC §9).
 
-A key's shard is a hash of the key alone, so it never changes when rows are added, removed or
-reordered: a re-run of shard 2/4 takes the same records, and a new row lands in one shard only.
+Shards split a collection evenly: the keys are ranked by the sha256 of the key and the ranking is
+cut into N runs of consecutive ranks whose sizes differ by at most one (shard 1 takes the first
+run). So the split
+
+* depends on the set of keys alone: never on row order, the runner or the files, so every shard
+  job of one commit computes the same split without talking to the others, and a re-run of shard
+  2/4 of that commit takes the same records;
+* is even: with 8 keys and 4 shards every shard takes 2 (the largest shard bounds the wall time,
+  and hashing each key on its own gave shards of 3/2/2/1);
+* moves little when rows come or go: adding or removing one key shifts each of the N-1 cuts by
+  at most one rank, so at most N-1 other keys change shard (hashing each key on its own moved
+  none, but could not be even).
+
+A key that changes shard between two commits costs nothing: no state is kept per shard, and every
+run of a commit covers every key of its collection, whichever job takes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from zenodo_publish.errors import UsageError
@@ -24,14 +37,12 @@ class Shard:
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
 
-    def holds(self, key: str) -> bool:
-        return shard_of(key, self.count) == self.index
 
-
-def shard_of(key: str, count: int) -> int:
-    """The 1-based shard of ``key`` among ``count`` (sha256 of the key, stable everywhere)."""
-    digest = hashlib.sha256(key.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % count + 1
+def assign_shards(keys: Iterable[str], count: int) -> dict[str, int]:
+    """The 1-based shard of each of ``keys`` among ``count``: ranked by sha256 (the key itself
+    breaks a tie), rank r of n goes to shard r * count // n + 1."""
+    ranked = sorted(set(keys), key=lambda key: (hashlib.sha256(key.encode("utf-8")).digest(), key))
+    return {key: rank * count // len(ranked) + 1 for rank, key in enumerate(ranked)}
 
 
 def parse_shard(text: str) -> Shard:
@@ -50,10 +61,27 @@ def parse_keys(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part for part in text.replace(",", " ").split() if part))
 
 
+def chosen(
+    keys: Sequence[str], *, wanted: Sequence[str] | None = None, shard: Shard | None = None
+) -> tuple[str, ...]:
+    """The keys a run takes, in the collection's order: those of ``wanted`` (all when empty)
+    that the shard of the whole collection holds. Unknown wanted keys are left out."""
+    in_shard = None
+    if shard is not None:
+        shards = assign_shards(keys, shard.count)
+        in_shard = {key for key, index in shards.items() if index == shard.index}
+    picked = set(wanted) if wanted else None
+    return tuple(
+        key
+        for key in keys
+        if (picked is None or key in picked) and (in_shard is None or key in in_shard)
+    )
+
+
 def select(
     keys: Sequence[str], *, wanted: Sequence[str] | None = None, shard: Shard | None = None
 ) -> tuple[str, ...]:
-    """The keys a run takes, in the collection's order. Unknown wanted keys are an error."""
+    """:func:`chosen`, and unknown wanted keys are an error."""
     if wanted:
         unknown = [key for key in wanted if key not in keys]
         if unknown:
@@ -61,12 +89,7 @@ def select(
                 f"no record with key {', '.join(repr(k) for k in unknown)} in the collection",
                 hint="check --records (or the records input) against the key column",
             )
-    chosen = set(wanted) if wanted else None
-    return tuple(
-        key
-        for key in keys
-        if (chosen is None or key in chosen) and (shard is None or shard.holds(key))
-    )
+    return chosen(keys, wanted=wanted, shard=shard)
 
 
 def matrix_json(count: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -17,7 +18,7 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shard",
         metavar="I/N",
-        help="collections: only the records of shard I of N (stable: a hash of each key)",
+        help="collections: only the records of shard I of N (the keys split evenly by hash)",
     )
 
 
@@ -26,7 +27,7 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
     from zenodo_publish.collection.manifest import load_collection
     from zenodo_publish.collection.report import as_json, render_text
     from zenodo_publish.collection.run import CollectionRequest, run_collection
-    from zenodo_publish.collection.selection import parse_keys, parse_shard, select
+    from zenodo_publish.collection.selection import chosen, parse_keys, parse_shard, select
     from zenodo_publish.commands._engine_options import (
         repository_url,
         resolve_token,
@@ -39,9 +40,9 @@ def run_collection_command(args: argparse.Namespace, *, mode: str, may_publish: 
     wanted = parse_keys(args.records) if args.records else None
     shard = parse_shard(args.shard) if args.shard else None
 
-    def check_files(key: str) -> bool:
+    def check_files(keys: Sequence[str]) -> tuple[str, ...]:
         # The files of the records this run takes; every record's metadata is checked.
-        return (wanted is None or key in wanted) and (shard is None or shard.holds(key))
+        return chosen(keys, wanted=wanted, shard=shard)
 
     collection = load_collection(manifest_path, repo_root=args.repo_root, check_files=check_files)
     select(collection.keys, wanted=wanted, shard=shard)  # unknown keys are an error here

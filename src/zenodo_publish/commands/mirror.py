@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 def _mirror_collection(args: argparse.Namespace) -> int:
     """Every record of a collection (or those --records/--shard select) under prefix/<key>/."""
     from zenodo_publish.collection.manifest import load_collection
-    from zenodo_publish.collection.selection import parse_keys, parse_shard, select
+    from zenodo_publish.collection.selection import chosen, parse_keys, parse_shard, select
     from zenodo_publish.mirror.run import mirror_records
     from zenodo_publish.sync.report import StreamReporter
 
@@ -80,9 +80,7 @@ def _mirror_collection(args: argparse.Namespace) -> int:
     collection = load_collection(
         args.manifest,
         repo_root=args.repo_root,
-        check_files=lambda key: (
-            (wanted is None or key in wanted) and (shard is None or shard.holds(key))
-        ),
+        check_files=lambda keys: chosen(keys, wanted=wanted, shard=shard),
     )
     keys = select(collection.keys, wanted=wanted, shard=shard)
     if not collection.first.mirrors:

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     if is_collection(args.manifest):
         collection = load_collection(
-            args.manifest, repo_root=args.repo_root, check_files=lambda key: True
+            args.manifest, repo_root=args.repo_root, check_files=lambda keys: keys
         )
         first = collection.first
         if getattr(args, "json", False):

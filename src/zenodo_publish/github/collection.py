@@ -9,14 +9,14 @@ the ``::error::`` line and make the step fail, after the others' record files we
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from zenodo_publish.collection.manifest import load_collection
 from zenodo_publish.collection.report import render_markdown
 from zenodo_publish.collection.run import CollectionRequest, CollectionResult, run_collection
-from zenodo_publish.collection.selection import Shard
+from zenodo_publish.collection.selection import Shard, chosen
 from zenodo_publish.errors import RecordsFailed
 from zenodo_publish.github.engine import WorkflowReporter
 from zenodo_publish.github.inputs import ActionInputs
@@ -49,8 +49,8 @@ def run_collection_step(
     wanted = inputs.records
     shard = inputs.shard
 
-    def check_files(key: str) -> bool:
-        return (not wanted or key in wanted) and (shard is None or shard.holds(key))
+    def check_files(keys: Sequence[str]) -> tuple[str, ...]:
+        return chosen(keys, wanted=wanted or None, shard=shard)
 
     collection = load_collection(
         step.manifest_path, repo_root=step.repo_root, check_files=check_files

@@ -191,7 +191,7 @@ def _mirror_records(request: MirrorRequest, log: Workflow) -> MirrorResult | Non
 
     keys = set(request.records or ())
     collection = load_collection(
-        request.manifest_path, repo_root=request.repo_root, check_files=keys.__contains__
+        request.manifest_path, repo_root=request.repo_root, check_files=lambda _all: keys
     )
     if not collection.first.mirrors:
         return None
