@@ -33,9 +33,9 @@ records:
 """
 
 
-def _collection_commit(repo: Repo) -> None:
+def _collection_commit(repo: Repo, manifest: str = MANIFEST) -> None:
     workspace = repo.workspace
-    (workspace / "zenodo.yaml").write_text(MANIFEST)
+    (workspace / "zenodo.yaml").write_text(manifest)
     (workspace / "records.csv").write_text("id\n" + "".join(f"{k}\n" for k in KEYS))
     for key in KEYS:
         (workspace / "objects" / key).mkdir(parents=True)
@@ -135,3 +135,40 @@ def test_a_bad_shard_input_is_refused_before_anything_happens(
     assert codes["bad"] == 2
     assert "shard" in logs["bad"]
     assert emulator.control.log() == []
+
+
+def test_a_tag_run_commits_the_record_folder_to_the_default_branch(
+    tmp_path: Path, repo: Repo, emulator: EmulatorHandle
+) -> None:
+    """A release tag checks out a detached HEAD: the record files are committed on top of the
+    fetched main (one commit, main's own later work kept), as the single record file is."""
+    _collection_commit(repo, MANIFEST + 'publish: {on: tags, tags: "v*"}\n')
+    runner = _shard_runner(tmp_path, repo, "tag", emulator)
+    runner.inputs(records="obj-00,obj-01")
+    codes: dict[str, int] = {}
+    logs: dict[str, str] = {}
+    _run(runner, codes, logs, "sync")
+    assert codes["sync"] == 0, logs["sync"]
+    workspace = runner.repo.workspace
+    git(workspace, "fetch", "-q", "origin")
+    git(workspace, "tag", "v1.0.0", "origin/main")
+    git(workspace, "checkout", "-q", "--detach", "v1.0.0")
+    tag_commit = git(workspace, "rev-parse", "HEAD")
+    later = repo.push_from_elsewhere(tmp_path / "elsewhere", "notes.txt", "later\n", "Later work")
+    runner.output_file.write_text("")
+    runner.event(
+        "push",
+        {"ref": "refs/tags/v1.0.0", "repository": REPOSITORY_PAYLOAD},
+        ref="refs/tags/v1.0.0",
+    )
+    _run(runner, codes, logs, "tag")
+    assert codes["tag"] == 0, logs["tag"]
+    assert runner.outputs()["committed"] == "true"
+    assert git(repo.remote, "rev-parse", "main^") == later
+    changed = git(repo.remote, "show", "--name-only", "--format=", "main").split()
+    assert changed == [".zenodo/records/obj-00.json", ".zenodo/records/obj-01.json"]
+    for key in ("obj-00", "obj-01"):
+        entry = json.loads(repo.remote_file(f".zenodo/records/{key}.json"))[emulator.api_url]
+        assert entry["state"] == "published" and entry["version"] == "1.0.0"
+    assert repo.remote_file("notes.txt") == "later"
+    assert git(workspace, "rev-parse", "HEAD") == tag_commit  # the checkout is left as it was

@@ -293,3 +293,33 @@ def test_a_record_folder_is_committed_in_one_commit(repo: Repo) -> None:
     assert repo.remote_log() == [MESSAGE, "Initial commit"]
     files = git(repo.remote, "ls-tree", "-r", "--name-only", "main", ".zenodo")
     assert files.splitlines() == [".zenodo/records/a.json", ".zenodo/records/b.json"]
+
+
+def test_a_record_folder_on_a_detached_tag_is_committed_on_top_of_the_branch(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """A collection's tag run: each changed <key>.json is merged into the fetched main in one
+    commit; files another shard pushed meanwhile and files this run did not change are kept."""
+    folder = repo.workspace / ".zenodo" / "records"
+    folder.mkdir(parents=True)
+    for key in ("a", "b"):
+        (folder / f"{key}.json").write_text(f'{{"sandbox": {{"record_id": "{key}"}}}}\n')
+    git(repo.workspace, "add", ".zenodo")
+    git(repo.workspace, "commit", "-q", "-m", "Records")
+    git(repo.workspace, "push", "-q", "origin", "main")
+    git(repo.workspace, "tag", "v3")
+    other = '{"sandbox": {"record_id": "c"}}\n'
+    repo.push_from_elsewhere(tmp_path, ".zenodo/records/c.json", other, "Another shard")
+    git(repo.workspace, "checkout", "-q", "--detach", "v3")
+    (folder / "a.json").write_text('{"sandbox": {"record_id": "a", "state": "published"}}\n')
+    (folder / "d.json").write_text('{"sandbox": {"record_id": "d"}}\n')
+    outcome = commit_record_file(request(repo, record_file=".zenodo/records"))
+    assert outcome.committed and outcome.sha == repo.remote_head()
+    assert repo.remote_log() == [MESSAGE, "Another shard", "Records", "Initial commit"]
+    changed = git(repo.remote, "show", "--name-only", "--format=", "main").split()
+    assert changed == [".zenodo/records/a.json", ".zenodo/records/d.json"]
+    assert '"published"' in repo.remote_file(".zenodo/records/a.json")
+    assert repo.remote_file(".zenodo/records/c.json") == other.strip()
+    assert git(repo.workspace, "rev-parse", "--abbrev-ref", "HEAD") == "HEAD"  # still detached
+    # Nothing new: no second commit.
+    assert commit_record_file(request(repo, record_file=".zenodo/records")).committed is False

@@ -8,8 +8,9 @@
 - Branch runs commit on HEAD and push ``HEAD:refs/heads/<branch>``; a non-fast-forward is
   fetched, rebased and retried. Runs whose HEAD is not the target branch (tag and release runs
   check out a detached tag) build the commit on the fetched tip of the target branch with git
-  plumbing (three-way merge of the one file, temporary index), so the workspace and its HEAD
-  stay exactly as the checkout left them.
+  plumbing (three-way merge of each changed record file, temporary index), so the workspace and
+  its HEAD stay exactly as the checkout left them. A collection's record folder goes the same
+  way as the single record file: every changed ``<key>.json`` in one commit.
 - A ``github_token`` travels only as ``http.<server>/.extraheader`` in ``GIT_CONFIG_COUNT`` /
   ``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_VALUE_n`` variables of the one git process that talks to
   the remote: never in argv (which every process on a self-hosted runner can read), never in
@@ -221,13 +222,6 @@ def commit_record_file(
     current = git.run("symbolic-ref", "-q", "--short", "HEAD", check=False).raw_stdout.strip()
     if current == request.branch:
         return _commit_on_branch(git, request, say)
-    if path.is_dir():
-        raise GitError(
-            f"the record folder {request.record_file} can only be committed from a branch, "
-            f"and HEAD is {'on ' + current if current else 'detached'}",
-            hint=f"run collections on a branch (push or workflow_dispatch on {request.branch}), "
-            "or set `commit: false`",
-        )
     say(
         f"HEAD is {'on ' + current if current else 'detached'}: committing on top of "
         f"`{request.branch}` fetched from the remote"
@@ -283,19 +277,27 @@ def _commit_on_branch(git: Git, request: CommitRequest, say: _Say) -> CommitOutc
 def _commit_on_fetched_tip(
     git: Git, request: CommitRequest, repo_path: str, say: _Say
 ) -> CommitOutcome:
-    ours = (request.repo_dir / request.record_file).read_bytes()
-    base = _blob(git, "HEAD", repo_path)
-    if base == ours:
+    # (repository path, this run's content, the content at HEAD) of each changed record file.
+    changes = [
+        (path, ours, base)
+        for path, ours in _record_files(request.repo_dir / request.record_file, repo_path)
+        if (base := _blob(git, "HEAD", path)) != ours
+    ]
+    if not changes:
         say(f"{request.record_file} unchanged: no commit")
         return CommitOutcome(False, None, request.branch)
     for attempt in range(request.retries + 1):
         tip = _fetch(git, request)
-        theirs = _blob(git, tip, repo_path)
-        merged = _merge_file(git, request, ours=ours, base=base, theirs=theirs)
-        if merged == theirs:
+        merged: dict[str, bytes] = {}
+        for path, ours, base in changes:
+            theirs = _blob(git, tip, path)
+            content = _merge_file(git, request, path, ours=ours, base=base, theirs=theirs)
+            if content != theirs:
+                merged[path] = content
+        if not merged:
             say(f"{request.branch} already has this record file: no commit")
             return CommitOutcome(False, None, request.branch)
-        sha = _commit_tree(git, request, tip, repo_path, merged)
+        sha = _commit_tree(git, request, tip, merged)
         rejection = _push(git, request, sha)
         if rejection is None:
             say(f"pushed {sha[:12]} to {request.branch}")
@@ -368,8 +370,25 @@ def _blob(git: Git, rev: str, repo_path: str) -> bytes | None:
     return result.stdout if result.returncode == 0 else None
 
 
+def _record_files(local: Path, repo_path: str) -> list[tuple[str, bytes]]:
+    """(repository path, content) of the record file, or of every file in the record folder."""
+    if not local.is_dir():
+        return [(repo_path, local.read_bytes())]
+    return [
+        (f"{repo_path}/{path.relative_to(local).as_posix()}", path.read_bytes())
+        for path in sorted(local.rglob("*"))
+        if path.is_file()
+    ]
+
+
 def _merge_file(
-    git: Git, request: CommitRequest, *, ours: bytes, base: bytes | None, theirs: bytes | None
+    git: Git,
+    request: CommitRequest,
+    repo_path: str,
+    *,
+    ours: bytes,
+    base: bytes | None,
+    theirs: bytes | None,
 ) -> bytes:
     """Three-way merge of our record file change into the target branch's version."""
     if theirs is None or theirs == base:
@@ -391,37 +410,39 @@ def _merge_file(
         )
     if result.returncode != 0:
         raise GitError(
-            f"{request.record_file} changed on {request.branch} since this run's commit, in the "
+            f"{repo_path} changed on {request.branch} since this run's commit, in the "
             "same place as this run's change: cannot combine them",
-            hint=f"merge {request.record_file} on {request.branch} by hand, or re-run the job "
+            hint=f"merge {repo_path} on {request.branch} by hand, or re-run the job "
             f"from the current {request.branch}",
         )
     return result.stdout
 
 
-def _commit_tree(git: Git, request: CommitRequest, tip: str, repo_path: str, content: bytes) -> str:
-    blob = (
-        subprocess.run(
-            [*git._base(network=False), "hash-object", "-w", "--stdin", f"--path={repo_path}"],
-            cwd=git.repo_dir,
-            env=git.env,
-            input=content,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .strip()
-    )
-    mode = "100644"
-    listed = git.run("ls-tree", tip, "--", repo_path).raw_stdout.split()
-    if listed:
-        mode = listed[0]
+def _commit_tree(git: Git, request: CommitRequest, tip: str, files: dict[str, bytes]) -> str:
+    """A commit on ``tip`` whose tree is tip's with ``files`` (repository path: content)."""
     with tempfile.TemporaryDirectory(prefix="zenodo-publish-index-") as tmp:
         index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         git.run("read-tree", tip, extra_env=index)
-        git.run(
-            "update-index", "--add", "--cacheinfo", f"{mode},{blob},{repo_path}", extra_env=index
-        )
+        for repo_path, content in files.items():
+            blob = (
+                subprocess.run(
+                    [*git._base(network=False), "hash-object", "-w", "--stdin",
+                     f"--path={repo_path}"],
+                    cwd=git.repo_dir,
+                    env=git.env,
+                    input=content,
+                    capture_output=True,
+                    check=True,
+                )
+                .stdout.decode()
+                .strip()
+            )  # fmt: skip
+            listed = git.run("ls-tree", tip, "--", repo_path).raw_stdout.split()
+            mode = listed[0] if listed else "100644"
+            git.run(
+                "update-index", "--add", "--cacheinfo", f"{mode},{blob},{repo_path}",
+                extra_env=index,
+            )  # fmt: skip
         tree = git.run("write-tree", extra_env=index).raw_stdout.strip()
     return git.out("commit-tree", tree, "-p", tip, "-m", request.message)
 
