@@ -81,6 +81,7 @@ class Runner:
     emu: EmulatorHandle
     clock: Clock
     hooks: list[Callable[[requests.Response], None]] = field(default_factory=list)
+    sessions: list[ZenodoSession] = field(default_factory=list)  # one per run, in order
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -96,6 +97,7 @@ class Runner:
                 jitter=lambda: 0.5,
             )
             session.http.hooks["response"].append(self._on_response)
+            self.sessions.append(session)
             return backend_for(api, session)
 
         return make

@@ -108,11 +108,15 @@ def test_shards_split_the_collection_disjointly_and_stably(tmp_path: Path, runne
     for index in (1, 2, 3):
         result = runner.run(repo, shard=Shard(index, 3))
         assert result.failed == ()
+        assert len(result.outcomes) == 8  # even shards
+        # The 3 shards share the token: each run paces itself to a third of the budget.
+        assert runner.sessions[-1].pacer.clients == 3
         taken += [o.key for o in result.outcomes]
     assert sorted(taken) == keys and len(set(taken)) == len(keys)
     assert titles(runner.emu) == {f"Object {k}": 1 for k in keys}
     only = runner.run(repo, records=("s005", "s006"))
     assert [o.key for o in only.outcomes] == ["s005", "s006"]
+    assert runner.sessions[-1].pacer.clients == 1
 
 
 def test_publish_publishes_each_record_and_status_lists_them(

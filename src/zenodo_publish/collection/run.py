@@ -24,7 +24,7 @@ from zenodo_publish.sync.engine import BackendFactory, Mode, SyncRequest
 from zenodo_publish.sync.engine import run as run_record
 from zenodo_publish.sync.report import NullReporter, Reporter
 from zenodo_publish.sync.result import RunResult
-from zenodo_publish.zenodo import make_backend
+from zenodo_publish.zenodo import make_backend, share_rate_limit
 from zenodo_publish.zenodo.backend import Backend
 
 
@@ -89,7 +89,9 @@ def run_collection(
         if request.repository_url
         else None
     )
-    shared = _SharedBackend(backend_factory or make_backend, marker_prefix)
+    # The shards of the run share the token's budget: each paces itself to its part of it.
+    clients = request.shard.count if request.shard is not None else 1
+    shared = _SharedBackend(backend_factory or make_backend, marker_prefix, clients)
     what = f"{len(keys)} of {len(collection.records)} records"
     if request.shard is not None:
         what += f" (shard {request.shard})"
@@ -157,15 +159,18 @@ def progress_line(result: RunResult) -> str:
 class _SharedBackend:
     """One backend for every record of the run, built on first use."""
 
-    def __init__(self, factory: BackendFactory, prefix: str | None) -> None:
+    def __init__(self, factory: BackendFactory, prefix: str | None, clients: int = 1) -> None:
         self._factory = factory
         self._prefix = prefix
+        self._clients = clients
         self._backend: Backend | None = None
         self._search: SharedSearch | None = None
 
     def factory(self, endpoint: Endpoint, api: str, token: str) -> Backend:
         if self._backend is None:
             backend = self._factory(endpoint, api, token)
+            if self._clients > 1:
+                share_rate_limit(backend, self._clients)
             if self._prefix is not None:
                 self._search = SharedSearch(backend, self._prefix)
                 backend = self._search

@@ -59,6 +59,14 @@ def make_backend(
     return backend_for(api, session)
 
 
+def share_rate_limit(backend: Backend, clients: int) -> None:
+    """``clients`` processes (this one included) share ``backend``'s token, as the shards of a
+    collection do: its pacer spends a fair share of the budget (zenodo.ratelimit)."""
+    session = getattr(backend, "session", None)
+    if isinstance(session, ZenodoSession):
+        session.pacer.share(clients)
+
+
 __all__ = [
     "ENDPOINTS",
     "ApiName",
@@ -76,5 +84,6 @@ __all__ = [
     "api_base_url",
     "backend_for",
     "make_backend",
+    "share_rate_limit",
     "user_agent",
 ]

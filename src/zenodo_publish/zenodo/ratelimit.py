@@ -18,6 +18,28 @@ reset header is the moment the oldest one leaves (rounded up to the next second)
   the reset (not spacing requests evenly as for a fixed window) is what a moving window needs.
 * A 429 (:meth:`RatePacer.penalise`) holds every thread back until the server's retry time.
 
+Several processes on one token (the N shards of a collection, :meth:`RatePacer.share`) see the
+same window but not each other's requests, so each would take the whole remaining budget for
+itself. With N clients each one spends a fair share, ``(remaining - (N - 1)) // N`` after every
+answer, its own requests in flight included:
+
+* N clients that read the same count together spend at most ``remaining - (N - 1)``; the N - 1
+  left over pay for the blind requests of the others: a first request (sent alone, before any
+  answer says what others left) and a probe at the reset (made without knowing what freed).
+* When the share is spent, each client probes at the reset, as above, so N probes meet the
+  oldest request leaving and the N - 1 kept back. A probe whose answer still leaves no share
+  (the window freed less than N) means the clients probe faster than the window frees: the
+  client waits N seconds past the next reset before the next probe, then 2N, 4N (at most 60 s),
+  so that together they probe about once a second or less, and back to the reset as soon as an
+  answer leaves a share again. A moving window that frees at least one request a second (Zenodo:
+  100 a minute) then pays for every probe.
+* What this cannot see: a window filled in one burst frees nothing until that burst leaves it,
+  and clients that started seconds apart probe in different rounds, so more blind probes can
+  meet that stall than N - 1 pay for; such a probe waits out its 429 (Retry-After). The
+  simulations in tests/zenodo/test_zenodo_ratelimit.py show no 429 for clients that start
+  within half a second of each other (a matrix's shards started together, bench row b); in
+  sweeps with starts up to a minute apart about one run in fifty met one or a few.
+
 Use: ``wait = pacer.acquire()``; sleep ``wait`` and ask again while it is positive; 0 means
 the request may start and now counts as in flight; after it, :meth:`RatePacer.release` with the
 response's headers (or ``None`` when no response came).
@@ -31,6 +53,9 @@ from dataclasses import dataclass
 
 #: How often a thread that waits behind a probe looks again (seconds).
 PROBE_POLL = 0.05
+#: The longest a client sharing the token waits past a reset between probes that found the
+#: window still full (seconds).
+MAX_PROBE_BACKOFF = 60.0
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
@@ -62,8 +87,10 @@ class RatePacer:
     """Decides when the next request may start. ``clock`` returns epoch seconds; it is
     injectable for tests (with a fake clock nothing here depends on wall time)."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], *, clients: int = 1) -> None:
         self._clock = clock
+        #: Processes that share the token's budget, this one included.
+        self._clients = max(1, clients)
         self._lock = threading.Lock()
         self._window: _Window | None = None
         self._in_flight = 0
@@ -71,6 +98,18 @@ class RatePacer:
         #: thread), or None.
         self._probe: object | None = None
         self._not_before = 0.0
+        #: Probes in a row whose answer left no share (several clients only).
+        self._fruitless = 0
+
+    def share(self, clients: int) -> None:
+        """``clients`` processes (this one included) share the token's budget from now on."""
+        with self._lock:
+            self._clients = max(1, clients)
+
+    @property
+    def clients(self) -> int:
+        with self._lock:
+            return self._clients
 
     @property
     def in_flight(self) -> int:
@@ -86,13 +125,20 @@ class RatePacer:
             if now < self._not_before:
                 return self._not_before - now
             window = self._window
+            if window is None and self._clients > 1:
+                # The others may have spent the budget: the first answer says what is left.
+                if self._in_flight:
+                    return PROBE_POLL
+                self._in_flight += 1
+                return 0.0
             if window is None or window.available > 0:
                 if window is not None:
                     window.available -= 1
                 self._in_flight += 1
                 return 0.0
-            if now < window.reset:
-                return window.reset - now
+            due = window.reset + self._backoff()
+            if now < due:
+                return due - now
             if self._probe is not None:
                 # One request is finding out how much the window has freed; wait for its answer.
                 return PROBE_POLL
@@ -100,12 +146,19 @@ class RatePacer:
             self._in_flight += 1
             return 0.0
 
+    def _backoff(self) -> float:
+        """Seconds past the reset before the next probe (0 for a client on its own)."""
+        if self._clients == 1 or not self._fruitless:
+            return 0.0
+        return float(min(self._clients * 2 ** (self._fruitless - 1), MAX_PROBE_BACKOFF))
+
     def release(self, headers: Mapping[str, str] | None, owner: object | None = None) -> None:
         """A request that :meth:`acquire` let start has ended; ``headers`` of its response,
         or None when none came (the request may still have been counted)."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
-            if self._probe == _owner(owner):
+            probe = self._probe == _owner(owner)
+            if probe:
                 self._probe = None
             if headers is None:
                 return
@@ -115,10 +168,15 @@ class RatePacer:
                 return
             limit = _header_int(headers, "X-RateLimit-Limit")
             self._observe(limit, remaining, float(reset))
+            if self._clients > 1:
+                if self._share(remaining) > 0:
+                    self._fruitless = 0
+                elif probe:
+                    self._fruitless += 1
 
     def _observe(self, limit: int | None, remaining: int, reset: float) -> None:
         # In-flight requests may not have been counted when this answer was made.
-        available = max(remaining, 0) - self._in_flight
+        available = self._share(remaining) - self._in_flight
         known = self._window
         if known is not None and reset < known.reset and self._clock() < known.reset:
             # An answer that overtook a newer one: the window has moved on since.
@@ -132,6 +190,12 @@ class RatePacer:
             known.limit = limit if limit is not None else known.limit
             return
         self._window = _Window(limit, available, reset, remaining)
+
+    def _share(self, remaining: int) -> int:
+        """This client's part of the server's remaining count."""
+        if self._clients == 1:
+            return max(remaining, 0)
+        return max(0, remaining - (self._clients - 1)) // self._clients
 
     def penalise(self, until: float) -> None:
         """A 429 arrived: no request may start before ``until`` (epoch seconds), and after it
