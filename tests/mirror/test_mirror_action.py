@@ -97,6 +97,26 @@ def test_mirror_failure_keeps_the_zenodo_result(
     )
 
 
+def test_a_failed_commit_back_still_mirrors_what_zenodo_got(
+    runner: Runner, zenodo: EmulatorHandle, s3: S3Server, tmp_path: Path
+) -> None:
+    """Zenodo synced, the push of the record file failed (exit 5): the mirror still follows
+    Zenodo, and the run still exits 5 (the record file needs fixing)."""
+    s3.client().create_bucket(Bucket=BUCKET)
+    stream = io.StringIO()
+    code = main(runner.environ, git_remote=str(tmp_path / "no-such-remote"), stream=stream)
+    log = stream.getvalue()
+    assert code == 5, log
+    outputs = runner.outputs()
+    assert outputs["record_id"] and outputs["committed"] == "false"
+    assert int(outputs["mirror_uploaded"]) >= 1
+    assert sorted(s3.keys(BUCKET)) == sorted(
+        f"buoys/data/{p.name}" for p in (runner.repo.workspace / "data").glob("*.csv")
+    )
+    summary = runner.summary()
+    assert "### Mirrors" in summary
+
+
 def test_mirrors_false_leaves_them_alone(
     runner: Runner, zenodo: EmulatorHandle, s3: S3Server
 ) -> None:

@@ -191,6 +191,7 @@ def _run(
         # Once a publish went through its DOI leads, whatever failed after it (SPEC §13.7).
         _append_summary(environ, render_published_headline(result) + summary, log)
 
+    commit_error: ZenodoPublishError | None = None
     try:
         if decision.commit and result.record_file:
             with log.group("Zenodo Publish: commit the record file"):
@@ -206,16 +207,19 @@ def _run(
                     result.repository_files,
                 )
     except ZenodoPublishError as error:
-        # What happened on Zenodo (a published DOI above all) stays in the summary; the
-        # explanation of the failed commit-back follows it.
-        report(commit_failure=error.title)
-        raise
+        commit_error = error
     finally:
         if writer is not None:
             writer.set("committed", commit.committed)
             writer.set("commit_sha", commit.sha)
-    report()
+    # What happened on Zenodo (a published DOI above all) stays in the summary; the
+    # explanation of a failed commit-back follows it.
+    report(commit_failure=commit_error.title if commit_error is not None else None)
+    # The mirrors follow Zenodo's files, not git: a failed commit-back (exit 5, the record
+    # file to be fixed by hand) is no reason to leave them behind Zenodo.
     mirrored = _mirror(environ, inputs, decision, manifest_path, repo_root, log, mirrorer, writer)
+    if commit_error is not None:
+        raise commit_error
     if mirrored is not None:
         mirrored.raise_for_failure()
     return 0
