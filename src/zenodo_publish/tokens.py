@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
@@ -144,10 +144,14 @@ def manifest_endpoint_refusal(endpoint: Endpoint, *, named_by_user: bool) -> Usa
     )
 
 
-def pull_request_refusal(endpoint_url: str, base_endpoint_url: str | None) -> str | None:
+def pull_request_refusal(endpoint_url: str, base_endpoint: Callable[[], str | None]) -> str | None:
     """Why ``zenodo_token`` may not go to ``endpoint_url`` on a pull-request run, or None when it
-    may: Zenodo's own sites, and the endpoint of the base branch's manifest."""
-    if endpoint_url in ZENODO_SITES or endpoint_url == base_endpoint_url:
+    may: Zenodo's own sites, and the endpoint of the base branch's manifest (``base_endpoint``
+    reads it, None when it cannot; asked only when the endpoint is not Zenodo's)."""
+    if endpoint_url in ZENODO_SITES:
+        return None
+    base_endpoint_url = base_endpoint()
+    if endpoint_url == base_endpoint_url:
         return None
     if base_endpoint_url is None:
         return (

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -417,6 +418,90 @@ def test_a_pull_request_cannot_send_zenodo_token_to_its_own_endpoint(
         assert "zenodo_token` is not sent there" in stream.getvalue() or (
             "is sent only to the base branch" in stream.getvalue()
         )
+
+
+def _pull_request_mode(tmp_path: Path, workspace: Path, remote: Path, base_sha: str) -> str:
+    """The mode the action chooses for a pull request whose merge commit ``workspace`` holds."""
+    import io
+
+    from gh_support import REPOSITORY_PAYLOAD, Repo, make_runner
+
+    from zenodo_publish.github.engine import EngineRequest
+    from zenodo_publish.github.entrypoint import main
+    from zenodo_publish.sync.result import RecordIds, RunResult
+
+    runner = make_runner(tmp_path, Repo(remote=remote, workspace=workspace))
+    runner.inputs(zenodo_token=SWEEP_TOKEN)
+    pull = {
+        "base": {"sha": base_sha, "repo": REPOSITORY_PAYLOAD},
+        "head": {"sha": "1" * 40, "repo": REPOSITORY_PAYLOAD},
+    }
+    runner.event(
+        "pull_request",
+        {"pull_request": pull, "repository": REPOSITORY_PAYLOAD},
+        ref="refs/pull/7/merge",
+    )
+    seen: list[EngineRequest] = []
+
+    def engine(request: EngineRequest) -> RunResult:
+        seen.append(request)
+        return RunResult(mode=request.mode, endpoint=ELSEWHERE, ids=RecordIds())
+
+    stream = io.StringIO()
+    assert main(runner.environ, engine=engine, stream=stream, git_remote=remote.as_uri()) == 0
+    (request,) = seen
+    return request.mode
+
+
+def test_a_shallow_pull_request_checkout_fetches_the_base_commit_to_read_its_endpoint(
+    tmp_path: Path,
+) -> None:
+    """actions/checkout's default depth 1 has the merge commit only: the base branch's manifest
+    (which names the InvenioRDM site the token may go to) is read from the base commit, fetched
+    alone; the checkout stays shallow."""
+    from gh_support import MANIFEST, git, make_repo
+
+    repo = make_repo(tmp_path)
+    manifest = MANIFEST.replace("endpoint: sandbox", f"endpoint: {ELSEWHERE}")
+    (repo.workspace / "zenodo.yaml").write_text(manifest)
+    git(
+        repo.workspace, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "b"
+    )
+    git(repo.workspace, "push", "-q", "origin", "HEAD:main")
+    base_sha = git(repo.workspace, "rev-parse", "HEAD")
+    (repo.workspace / "data" / "b.csv").write_text("1\n")
+    git(repo.workspace, "add", ".")
+    git(
+        repo.workspace, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "pr"
+    )
+    git(repo.workspace, "push", "-q", "origin", "HEAD:refs/heads/pr-merge")
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", "--branch=pr-merge", repo.url, str(shallow)],
+        check=True,
+    )
+    missing = subprocess.run(["git", "cat-file", "-e", base_sha], cwd=shallow, check=False)
+    assert missing.returncode != 0  # the base commit is not in the checkout
+
+    assert _pull_request_mode(tmp_path, shallow, repo.remote, base_sha) == "plan"
+    assert git(shallow, "rev-parse", "--is-shallow-repository") == "true"
+
+
+@pytest.mark.parametrize("base_sha", ["--upload-pack=touch pwned", "HEAD", "main", "0" * 39])
+def test_a_base_sha_that_is_not_a_commit_id_is_never_given_to_git(
+    tmp_path: Path, base_sha: str
+) -> None:
+    from gh_support import MANIFEST, git, make_repo
+
+    repo = make_repo(tmp_path)
+    manifest = MANIFEST.replace("endpoint: sandbox", f"endpoint: {ELSEWHERE}")
+    (repo.workspace / "zenodo.yaml").write_text(manifest)
+    git(
+        repo.workspace, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "b"
+    )
+    # HEAD and main would name the pull request's own manifest: only a commit id is the base.
+    assert _pull_request_mode(tmp_path, repo.workspace, repo.remote, base_sha) == "validate"
+    assert not (repo.workspace / "pwned").exists()
 
 
 # --- the manifest alone never sends the user's token to another site (CLI) ------------------

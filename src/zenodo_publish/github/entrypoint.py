@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 import sys
 import traceback
 from collections.abc import Mapping
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from zenodo_publish import paths, tokens
-from zenodo_publish.childenv import child_environment
 from zenodo_publish.collection.manifest import is_collection
 from zenodo_publish.errors import ManifestError, UsageError, ZenodoPublishError
 from zenodo_publish.github import git
@@ -127,7 +125,19 @@ def _run(
     with log.group("Zenodo Publish: settings and trigger policy"):
         settings = read_settings(manifest_path, repo_root)
         decision = decide(trigger, inputs, settings)
-        decision = _pull_request_token_rule(trigger, inputs, decision, settings, manifest_path)
+        decision = _pull_request_token_rule(
+            trigger,
+            inputs,
+            decision,
+            settings,
+            manifest_path,
+            _BaseCheckout(
+                workspace=workspace,
+                remote=_remote(environ, inputs, git_remote),
+                server_url=_server_url(environ),
+                token=inputs.github_token,
+            ),
+        )
         log.echo(f"event: {trigger.event_name}; mode: {decision.mode}")
         for reason in decision.reasons:
             log.echo(f"- {reason}")
@@ -326,6 +336,7 @@ def _pull_request_token_rule(
     decision: Decision,
     settings: ManifestPolicy,
     manifest_path: Path,
+    checkout: _BaseCheckout,
 ) -> Decision:
     """On pull-request runs, ``zenodo_token`` goes only to Zenodo itself or to the endpoint the
     base branch's manifest names (zenodo_publish.tokens); otherwise the run only validates, and
@@ -338,7 +349,8 @@ def _pull_request_token_rule(
         return decision  # reported by the engine with the manifest's line
     base_sha = _dig_str(trigger.payload, "pull_request", "base", "sha")
     refusal = tokens.pull_request_refusal(
-        endpoint_url, _base_endpoint(manifest_path, base_sha) if base_sha else None
+        endpoint_url,
+        lambda: _base_endpoint(manifest_path, base_sha, checkout) if base_sha else None,
     )
     if refusal is None:
         return decision
@@ -358,31 +370,30 @@ def _dig_str(data: Mapping[str, Any], *keys: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _base_endpoint(manifest_path: Path, base_sha: str) -> str | None:
+@dataclasses.dataclass(frozen=True)
+class _BaseCheckout:
+    """Where a pull request's base commit can be read, or fetched from when the checkout is
+    shallow."""
+
+    workspace: Path
+    remote: str
+    server_url: str
+    token: str | None = dataclasses.field(repr=False)
+
+
+def _base_endpoint(manifest_path: Path, base_sha: str, checkout: _BaseCheckout) -> str | None:
     """The API URL the base branch's manifest names, read from git (None when unavailable)."""
-    folder = manifest_path.parent
-    try:
-        shown = subprocess.run(
-            [
-                "git",
-                "-c",
-                f"safe.directory={folder}",
-                "-c",
-                f"safe.directory={folder.resolve()}",
-                "show",
-                f"{base_sha}:./{manifest_path.name}",
-            ],
-            cwd=folder,
-            env=child_environment(),
-            capture_output=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    if shown.returncode != 0 or len(shown.stdout) > paths.MAX_TEXT_BYTES:
+    repo = git.Git(
+        manifest_path.parent,
+        workspace=checkout.workspace,
+        token=checkout.token,
+        server_url=checkout.server_url,
+    )
+    shown = git.file_at_commit(repo, base_sha, f"./{manifest_path.name}", remote=checkout.remote)
+    if shown is None or len(shown) > paths.MAX_TEXT_BYTES:
         return None
     try:
-        data = parse_yaml(shown.stdout.decode("utf-8"), file="base manifest").data
+        data = parse_yaml(shown.decode("utf-8"), file="base manifest").data
         value = data.get("endpoint") if isinstance(data, dict) else None
         return parse_endpoint(value if isinstance(value, str) else "sandbox").api_url
     except (ManifestError, UsageError, UnicodeDecodeError):
@@ -427,13 +438,10 @@ def _commit_back(
     """Commit ``record_file`` (a collection's record folder too) and push it, with
     ``also_files`` the run wrote (CITATION.cff, the README badge)."""
     assert decision.branch is not None, "decide() only allows a commit with a target branch"
-    server_url = environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
-    remote = git_remote
-    if remote is None:
-        repository = environ.get("GITHUB_REPOSITORY", "").strip()
-        if inputs.github_token and not repository:
-            raise UsageError("GITHUB_REPOSITORY is not set: cannot tell where to push")
-        remote = git.remote_url(server_url, repository) if inputs.github_token else "origin"
+    server_url = _server_url(environ)
+    if git_remote is None and inputs.github_token and not environ.get("GITHUB_REPOSITORY", ""):
+        raise UsageError("GITHUB_REPOSITORY is not set: cannot tell where to push")
+    remote = _remote(environ, inputs, git_remote)
     request = git.CommitRequest(
         repo_dir=repo_root,
         record_file=record_file,
@@ -455,6 +463,22 @@ def _commit_back(
         paths = [written, *sorted(written.rglob("*"))] if written.is_dir() else [written]
         paths += [repo_root / name for name in also_files]
         git.restore_ownership(repo_root, paths)
+
+
+def _server_url(environ: Mapping[str, str]) -> str:
+    return environ.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
+
+
+def _remote(environ: Mapping[str, str], inputs: ActionInputs, git_remote: str | None) -> str:
+    """Where the repository is fetched from and pushed to: the test's remote, else the
+    repository's URL when ``github_token`` is given, else the checkout's ``origin`` (with the
+    credentials actions/checkout persisted)."""
+    if git_remote is not None:
+        return git_remote
+    repository = environ.get("GITHUB_REPOSITORY", "").strip()
+    if inputs.github_token and repository:
+        return git.remote_url(_server_url(environ), repository)
+    return "origin"
 
 
 def _output_writer(environ: Mapping[str, str], log: Workflow) -> OutputWriter | None:

@@ -40,6 +40,8 @@ BOT_EMAIL: Final = "41898282+github-actions[bot]@users.noreply.github.com"
 RETRIES: Final = 3
 
 _Say = Callable[[str], None]
+#: A full commit id (SHA-1, or SHA-256 repositories): anything else is never handed to git.
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 _PROTECTED = re.compile(r"GH006|protected branch|refusing to allow", re.IGNORECASE)
 #: The branch moved under the push: rejected as non-fast-forward, or (two pushes at the same
@@ -356,6 +358,24 @@ def _gave_up(request: CommitRequest) -> GitError:
         hint="re-run the job; if other jobs push to the branch at the same time, give them a "
         "shared `concurrency:` group",
     )
+
+
+def file_at_commit(git: Git, commit: str, path: str, *, remote: str) -> bytes | None:
+    """``path`` (relative to ``git.repo_dir``) as commit ``commit`` holds it; None when it has
+    no such file or the commit cannot be had. A shallow checkout (actions/checkout's default
+    ``fetch-depth: 1``) lacks a pull request's base commit: that one commit is fetched from
+    ``remote`` first (depth 1, so a full clone is never made shallow: it is not fetched there)."""
+    if not _COMMIT_ID.fullmatch(commit):
+        return None
+    found = _blob(git, commit, path)
+    if found is not None:
+        return found
+    if git.run("rev-parse", "--is-shallow-repository", check=False).stdout.strip() != "true":
+        return None
+    fetched = git.run(
+        "fetch", "--no-tags", "--quiet", "--depth=1", remote, commit, network=True, check=False
+    )
+    return _blob(git, commit, path) if fetched.returncode == 0 else None
 
 
 def _blob(git: Git, rev: str, repo_path: str) -> bytes | None:
