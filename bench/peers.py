@@ -22,11 +22,13 @@ wall time, CPU time (user + system, start-up included) and peak RSS of the child
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,8 @@ DRIVER = Path(__file__).resolve().parent / "peer_driver.py"
 LATENCIES = (0.0, 0.05)
 #: zenodo-publish is "best, or within 1.1x" of a peer when every ratio is at most this.
 WITHIN = 1.1
+#: Runs of workload E (1 GiB) per tool and latency; the one with the least wall time counts.
+E_ROUNDS = 2
 TITLE = "zenodo-publish benchmark files"
 DESCRIPTION = "Generated files for the benchmark."
 
@@ -80,12 +84,32 @@ class Figures:
     seconds: float
     cpu: float
     rss: int
+    #: Searches of the user's records among the requests.
+    searches: int = 0
 
     @staticmethod
     def of(run: CliRun, emu: Emulator) -> Figures:
         traffic = emu.traffic()
         return Figures(traffic.requests, traffic.bytes_in, run.seconds, run.cpu_seconds,
-                       run.max_rss_bytes)  # fmt: skip
+                       run.max_rss_bytes, traffic.searches)  # fmt: skip
+
+
+#: Bytes of local files in each workload: what zenodo-publish hashes in it (each file once:
+#: tests/sync/test_hash_once.py), to check what Zenodo stored or to find what changed.
+LOCAL_BYTES = {"A": 100 * MiB, "B": 100 * MiB, "C": 100 * MiB, "D": 100 * MiB, "E": 1024 * MiB}
+
+
+def md5_cpu_per_byte() -> float:
+    """CPU seconds per byte of md5 on this machine (hashlib, 256 MiB from memory, best of 3)."""
+    block = os.urandom(MiB)
+    best = float("inf")
+    for _ in range(3):
+        digest = hashlib.md5(usedforsecurity=False)
+        started = time.process_time()
+        for _ in range(256):
+            digest.update(block)
+        best = min(best, time.process_time() - started)
+    return best / (256 * MiB)
 
 
 @dataclass
@@ -120,6 +144,7 @@ class PeerResults:
     comparisons: list[Comparison] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     installed: dict[str, str] = field(default_factory=dict)
+    md5_cpu_per_byte: float = 0.0
 
 
 # --- installing the peers ---------------------------------------------------------------------
@@ -344,24 +369,29 @@ def run_workloads(
     finally:
         shutil.rmtree(repo)
     if "E" in workloads:
-        repo = make_repo(scratch / "peer-big", files=0, size=0)
-        (repo / "data").mkdir(exist_ok=True)
-        try:
-            os.link(big, repo / "data" / big.name)
-        except OSError:
-            shutil.copyfile(big, repo / "data" / big.name)
-        try:
-            emu.control.reset()
-            emu.latency(latency)
-            emu.clear_log()
-            figures["E"] = Figures.of(make(repo).first(), emu)
-        finally:
-            shutil.rmtree(repo)
+        # One run of a few seconds swings by a third with whatever else the machine does, so
+        # E is the faster of E_ROUNDS runs, each from nothing, for every tool alike.
+        rounds = []
+        for _ in range(E_ROUNDS):
+            repo = make_repo(scratch / "peer-big", files=0, size=0)
+            (repo / "data").mkdir(exist_ok=True)
+            try:
+                os.link(big, repo / "data" / big.name)
+            except OSError:
+                shutil.copyfile(big, repo / "data" / big.name)
+            try:
+                emu.control.reset()
+                emu.latency(latency)
+                emu.clear_log()
+                rounds.append(Figures.of(make(repo).first(), emu))
+            finally:
+                shutil.rmtree(repo)
+        figures["E"] = min(rounds, key=lambda f: f.seconds)
     return figures
 
 
 def compare_peers(emu: Emulator, scratch: Path, big: Path) -> PeerResults:
-    results = PeerResults()
+    results = PeerResults(md5_cpu_per_byte=md5_cpu_per_byte())
     for peer in PEERS:
         python = peer_python(peer)
         if python is None:
@@ -420,7 +450,51 @@ def render(results: PeerResults) -> list[str]:
             "yes" if c.met() else "**no**",
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    failing = [c for c in results.comparisons if not c.met()]
+    if failing:
+        lines += [
+            "",
+            "Cells not met, each ratio above 1.1 with what it is made of. zenodo-publish "
+            "hashes every local byte once per run (A-D: 100 MiB, E: 1 GiB): to compare with "
+            "what Zenodo holds (B, C, D) or to check the checksum Zenodo answers after each "
+            "upload against the bytes sent (A, E); the peers hash nothing and check nothing. "
+            f"The md5 costs {results.md5_cpu_per_byte * MiB * 1000:.2f} ms CPU per MiB on this "
+            "machine (hashlib, same run). On a first sync zenodo-publish also makes one search "
+            "of the user's records before creating, so that a re-run after a crash finds the "
+            "draft it made instead of creating a second concept. Both are kept.",
+            "",
+        ]
+        lines += [f"- {_why(c, results)}" for c in failing]
     if results.skipped:
         lines += ["", "Not measured:", ""]
         lines += [f"- {line}" for line in results.skipped]
     return lines
+
+
+def _why(c: Comparison, results: PeerResults) -> str:
+    o, t = c.ours, c.theirs
+    parts = []
+    for name, ratio in c.ratios().items():
+        if ratio <= WITHIN:
+            continue
+        if name == "requests":
+            text = f"requests {o.requests} vs {t.requests}"
+            if o.searches:
+                text += f" ({o.requests - o.searches} besides the search)"
+        elif name == "CPU":
+            md5 = LOCAL_BYTES[c.workload] * results.md5_cpu_per_byte
+            rest = o.cpu - md5
+            text = (
+                f"CPU {o.cpu:.2f} vs {t.cpu:.2f} s ({ratio:.2f}); of it md5 of "
+                f"{LOCAL_BYTES[c.workload] // MiB} MiB ≈ {md5:.2f} s, the rest {rest:.2f} s "
+                f"({rest / t.cpu:.2f}× the peer's)"
+            )
+        elif name == "wall":
+            text = f"wall {o.seconds:.2f} vs {t.seconds:.2f} s ({ratio:.2f})"
+        elif name == "RSS":
+            text = f"peak RSS {o.rss / 1e6:.0f} vs {t.rss / 1e6:.0f} MB ({ratio:.2f})"
+        else:
+            text = f"{name} {ratio:.2f}"
+        parts.append(text)
+    where = f"{results.installed[c.peer.key]}, {c.workload}, {c.latency * 1000:.0f} ms"
+    return f"{where}: " + "; ".join(parts)

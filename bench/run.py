@@ -607,7 +607,9 @@ def peer_comparison(bench: Bench, big: Path) -> list[Row]:
     bench.note(
         "Rows 10: see the Peers section below; peers are installed from PyPI into venvs of "
         "their own (cached), driven by `bench/peer_driver.py` as their users drive them, and "
-        "refused any connection beyond 127.0.0.1."
+        "refused any connection beyond 127.0.0.1. Each cell is one run per tool, except E "
+        f"(1 GiB): the faster of {peers.E_ROUNDS} runs from nothing, for every tool alike (one "
+        "run of a few seconds varied by a third between runs on this machine)."
     )
     return rows
 

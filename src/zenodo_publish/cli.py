@@ -11,7 +11,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Protocol, cast
@@ -108,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def report_error(error: ZenodoPublishError, *, debug: bool = False) -> None:
     """Print ``error: ...`` and ``hint: ...`` to stderr, secrets masked."""
     if debug:
+        import traceback  # only for --debug: every command pays for what cli.py imports
+
         print(redact("".join(traceback.format_exception(error))), file=sys.stderr)
     # Messages carry server text: no terminal escape sequence reaches the user's terminal.
     print(for_terminal(redact(f"error: {error.message}")), file=sys.stderr)
