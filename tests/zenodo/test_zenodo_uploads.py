@@ -110,3 +110,43 @@ def test_the_upload_stream_does_not_hash_again(
         pass
     stream.check_sent()
     assert stream.sent == len(data)
+
+
+def test_an_upload_without_an_md5_hashes_what_it_sends_and_hands_it_over() -> None:
+    import hashlib
+
+    from zenodo_publish.zenodo.uploads import StreamOpener
+
+    data = b"0123456789" * 1000
+    learned: list[str] = []
+    spec = UploadSpec("a.bin", len(data), None, lambda: io.BytesIO(data), learned.append)
+    opener = StreamOpener(spec, None)
+    first = opener()
+    first.read(3000)  # an attempt that broke off: its bytes do not count
+    stream = opener()
+    while stream.read(4096):
+        pass
+    md5 = opener.check_sent()
+    assert md5 == hashlib.md5(data).hexdigest()
+    assert learned == []  # only once Zenodo's checksum matched
+    opener.confirmed(md5)
+    assert learned == [md5]
+
+
+def test_an_upload_with_an_md5_does_not_hash_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zenodo_publish import checksum
+    from zenodo_publish.zenodo.uploads import StreamOpener
+
+    def no_md5() -> object:
+        raise AssertionError("hashed twice")
+
+    monkeypatch.setattr(checksum, "new_md5", no_md5)
+    learned: list[str] = []
+    spec = UploadSpec("a.bin", 3, "A" * 32, lambda: io.BytesIO(b"abc"), learned.append)
+    opener = StreamOpener(spec, None)
+    stream = opener()
+    while stream.read(2):
+        pass
+    assert opener.check_sent() == "a" * 32  # the given md5, compared in lower case
+    opener.confirmed("a" * 32)
+    assert learned == []
