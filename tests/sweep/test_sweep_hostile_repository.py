@@ -366,62 +366,33 @@ ATTACKER = "https://attacker.example/api"
 def test_a_pull_request_cannot_send_zenodo_token_to_its_own_endpoint(
     tmp_path: Path, pr_endpoint: str, base_endpoint: str | None, mode: str
 ) -> None:
-    import io
-    import subprocess
-
-    from gh_support import MANIFEST, REPOSITORY_PAYLOAD, make_repo, make_runner
-
-    from zenodo_publish.github.engine import EngineRequest
-    from zenodo_publish.github.entrypoint import main
-    from zenodo_publish.sync.result import RecordIds, RunResult
+    from gh_support import MANIFEST, git, make_repo
 
     repo = make_repo(tmp_path)
     workspace = repo.workspace
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=workspace, capture_output=True, text=True)
-        return done.stdout.strip()
-
     if base_endpoint is not None:
         (workspace / "zenodo.yaml").write_text(
             MANIFEST.replace("endpoint: sandbox", f"endpoint: {base_endpoint}")
         )
-        git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "base")
-        base_sha = git("rev-parse", "HEAD")
+        git(workspace, "commit", "-q", "--allow-empty", "-am", "base")
+        base_sha = git(workspace, "rev-parse", "HEAD")
     else:
         base_sha = "0" * 40
     # The pull request's change, as the merge commit's checkout shows it.
     (workspace / "zenodo.yaml").write_text(
         MANIFEST.replace("endpoint: sandbox", f"endpoint: {pr_endpoint}")
     )
-    runner = make_runner(tmp_path, repo)
-    runner.inputs(zenodo_token=SWEEP_TOKEN)
-    pull = {
-        "base": {"sha": base_sha, "repo": REPOSITORY_PAYLOAD},
-        "head": {"sha": "1" * 40, "repo": REPOSITORY_PAYLOAD},
-    }
-    runner.event(
-        "pull_request",
-        {"pull_request": pull, "repository": REPOSITORY_PAYLOAD},
-        ref="refs/pull/7/merge",
-    )
-    seen: list[EngineRequest] = []
-
-    def engine(request: EngineRequest) -> RunResult:
-        seen.append(request)
-        return RunResult(mode=request.mode, endpoint=pr_endpoint, ids=RecordIds())
-
-    stream = io.StringIO()
-    assert main(runner.environ, engine=engine, stream=stream) == 0
-    assert [r.mode for r in seen] == [mode]
+    chosen, log = _pull_request_run(tmp_path, workspace, repo.remote, base_sha)
+    assert chosen == mode
     if mode == "validate":
-        assert "zenodo_token` is not sent there" in stream.getvalue() or (
-            "is sent only to the base branch" in stream.getvalue()
-        )
+        assert "zenodo_token` is not sent there" in log or "is sent only to the base branch" in log
 
 
-def _pull_request_mode(tmp_path: Path, workspace: Path, remote: Path, base_sha: str) -> str:
-    """The mode the action chooses for a pull request whose merge commit ``workspace`` holds."""
+def _pull_request_run(
+    tmp_path: Path, workspace: Path, remote: Path, base_sha: str
+) -> tuple[str, str]:
+    """The mode the action chooses for a pull request whose merge commit ``workspace`` holds,
+    and its log (the engine is a stand-in: nothing is sent)."""
     import io
 
     from gh_support import REPOSITORY_PAYLOAD, Repo, make_runner
@@ -450,7 +421,7 @@ def _pull_request_mode(tmp_path: Path, workspace: Path, remote: Path, base_sha: 
     stream = io.StringIO()
     assert main(runner.environ, engine=engine, stream=stream, git_remote=remote.as_uri()) == 0
     (request,) = seen
-    return request.mode
+    return request.mode, stream.getvalue()
 
 
 def test_a_shallow_pull_request_checkout_fetches_the_base_commit_to_read_its_endpoint(
@@ -464,16 +435,12 @@ def test_a_shallow_pull_request_checkout_fetches_the_base_commit_to_read_its_end
     repo = make_repo(tmp_path)
     manifest = MANIFEST.replace("endpoint: sandbox", f"endpoint: {ELSEWHERE}")
     (repo.workspace / "zenodo.yaml").write_text(manifest)
-    git(
-        repo.workspace, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "b"
-    )
+    git(repo.workspace, "commit", "-qam", "base")
     git(repo.workspace, "push", "-q", "origin", "HEAD:main")
     base_sha = git(repo.workspace, "rev-parse", "HEAD")
     (repo.workspace / "data" / "b.csv").write_text("1\n")
     git(repo.workspace, "add", ".")
-    git(
-        repo.workspace, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "pr"
-    )
+    git(repo.workspace, "commit", "-qm", "pull request")
     git(repo.workspace, "push", "-q", "origin", "HEAD:refs/heads/pr-merge")
     shallow = tmp_path / "shallow"
     subprocess.run(
@@ -483,7 +450,7 @@ def test_a_shallow_pull_request_checkout_fetches_the_base_commit_to_read_its_end
     missing = subprocess.run(["git", "cat-file", "-e", base_sha], cwd=shallow, check=False)
     assert missing.returncode != 0  # the base commit is not in the checkout
 
-    assert _pull_request_mode(tmp_path, shallow, repo.remote, base_sha) == "plan"
+    assert _pull_request_run(tmp_path, shallow, repo.remote, base_sha)[0] == "plan"
     assert git(shallow, "rev-parse", "--is-shallow-repository") == "true"
 
 
@@ -496,11 +463,9 @@ def test_a_base_sha_that_is_not_a_commit_id_is_never_given_to_git(
     repo = make_repo(tmp_path)
     manifest = MANIFEST.replace("endpoint: sandbox", f"endpoint: {ELSEWHERE}")
     (repo.workspace / "zenodo.yaml").write_text(manifest)
-    git(
-        repo.workspace, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "b"
-    )
+    git(repo.workspace, "commit", "-qam", "base")
     # HEAD and main would name the pull request's own manifest: only a commit id is the base.
-    assert _pull_request_mode(tmp_path, repo.workspace, repo.remote, base_sha) == "validate"
+    assert _pull_request_run(tmp_path, repo.workspace, repo.remote, base_sha)[0] == "validate"
     assert not (repo.workspace / "pwned").exists()
 
 
