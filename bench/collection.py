@@ -251,11 +251,13 @@ def row_c(scratch: Path, bandwidth: int) -> list[Row]:
     ]
 
 
-def render(rows: list[Row], scale: float, elapsed: float) -> str:
+def render(rows: list[Row], scale: float, elapsed: float, load: tuple[float, float]) -> str:
     lines = [
         "# Collections benchmark (`python -m bench.collection`)",
         "",
-        f"Windows divided by {scale:g} (`--scale`); the whole run took {elapsed:.0f} s.",
+        f"Windows divided by {scale:g} (`--scale`); the whole run took {elapsed:.0f} s; load "
+        f"average (1 min) {load[0]:.2f} at the start, {load[1]:.2f} at the end, "
+        f"on {os.cpu_count()} cores.",
         "",
         "| row | what | result | baseline | ratio | target | met |",
         "|---|---|---|---|---|---|---|",
@@ -304,13 +306,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = set(args.only or ("a", "b", "c"))
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="zenodo-publish-bench-collection-") as scratch:
         if wanted & {"a", "b"}:
             rows += row_a_and_b(Path(scratch), args.scale)
         if "c" in wanted:
             rows += row_c(Path(scratch), int(args.bandwidth_mib * MiB))
-    table = render(rows, args.scale, time.monotonic() - started)
+    load = (load_before, os.getloadavg()[0])
+    table = render(rows, args.scale, time.monotonic() - started, load)
     print(table, end="")
     output = args.output or (None if args.only else RESULTS)
     if output is not None:

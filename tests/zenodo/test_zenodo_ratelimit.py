@@ -246,7 +246,7 @@ def test_a_429_holds_everyone_back_until_the_retry_time() -> None:
 # --- several clients on one token (the shards of a collection) ------------------------------
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     clients=st.integers(2, 8),
     requests=st.integers(1, 60),
