@@ -20,12 +20,15 @@ reset header is the moment the oldest one leaves (rounded up to the next second)
 
 Several processes on one token (the N shards of a collection, :meth:`RatePacer.share`) see the
 same window but not each other's requests, so each would take the whole remaining budget for
-itself. With N clients each one spends a fair share, ``(remaining - (N - 1)) // N`` after every
-answer, its own requests in flight included:
+itself. With N clients each one spends a fair share, ``(remaining - kept) // N`` after every
+answer, its own requests in flight included, where ``kept = (N - 1) * k`` and k is the number of
+requests this client had out when the answer came (the answered one included, so at least 1):
 
-* N clients that read the same count together spend at most ``remaining - (N - 1)``; the N - 1
-  left over pay for the blind requests of the others: a first request (sent alone, before any
-  answer says what others left) and a probe at the reset (made without knowing what freed).
+* The others run the same program with the same settings, so each has about k requests out
+  that the count has not seen; N clients that read one count then spend at most all of it but
+  what the others still had out. With k = 1 the N - 1 kept back pay for the others' blind
+  requests: a first request (sent alone, before any answer says what the others left) and a
+  probe at the reset (made without knowing what freed).
 * When the share is spent, each client probes at the reset, as above, so N probes meet the
   oldest request leaving and the N - 1 kept back. A probe whose answer still leaves no share
   (the window freed less than N) means the clients probe faster than the window frees: the
@@ -38,7 +41,9 @@ answer, its own requests in flight included:
   meet that stall than N - 1 pay for; such a probe waits out its 429 (Retry-After). The
   simulations in tests/zenodo/test_zenodo_ratelimit.py show no 429 for clients that start
   within half a second of each other (a matrix's shards started together, bench row b); in
-  sweeps with starts up to a minute apart about one run in fifty met one or a few.
+  sweeps with starts up to a minute apart about one run in fifty met one or a few. Answers
+  that take longer than 0.2 s each way are staler than what is kept back covers: in the
+  simulations a few runs in a thousand with up to 0.5 s met a 429.
 
 Use: ``wait = pacer.acquire()``; sleep ``wait`` and ask again while it is positive; 0 means
 the request may start and now counts as in flight; after it, :meth:`RatePacer.release` with the
@@ -195,7 +200,13 @@ class RatePacer:
         """This client's part of the server's remaining count."""
         if self._clients == 1:
             return max(remaining, 0)
-        return max(0, remaining - (self._clients - 1)) // self._clients
+        return max(0, remaining - self._kept_back()) // self._clients
+
+    def _kept_back(self) -> int:
+        """What the other clients may have out that the count has not seen: as many requests
+        as this one had out when the answer came (the answered one included), at least one
+        blind request each."""
+        return (self._clients - 1) * (self._in_flight + 1)
 
     def penalise(self, until: float) -> None:
         """A 429 arrived: no request may start before ``until`` (epoch seconds), and after it
