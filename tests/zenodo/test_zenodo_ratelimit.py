@@ -289,7 +289,9 @@ def test_clients_sharing_a_token_together_never_run_into_a_429(
     cycles = math.ceil(requests * clients / (amount - (clients - 1)))
     round_trips = math.ceil(requests / workers) * 2 * latency
     back_off = 3 * clients
-    assert outcome.finished_at <= cycles * (window + 1 + 4 * latency) + round_trips + back_off
+    # The last client may start start_within after the first.
+    bound = cycles * (window + 1 + 4 * latency) + round_trips + back_off + start_within
+    assert outcome.finished_at <= bound
 
 
 def test_4_shards_of_the_bench_collection_finish_as_fast_as_one() -> None:
