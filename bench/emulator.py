@@ -3,6 +3,7 @@ file bodies in a folder of the benchmark's scratch directory, and readings of it
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,11 @@ class Emulator:
     def pid(self) -> int:
         assert self.handle.process is not None
         return self.handle.process.pid
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the emulator process has used so far (/proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rate_limit(self, limits: str) -> None:
         """Authenticated limits in flask-limiter syntax (``"30 per 10 second"``)."""
