@@ -24,8 +24,8 @@ $(RUNTIME_STAMP): pyproject.toml
 test: lint unit
 
 lint: $(STAMP) lint-action
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy
 
 unit: $(STAMP)

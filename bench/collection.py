@@ -10,7 +10,8 @@
     at once against 1 (the speed-up sharding buys when bandwidth, not the rate limit, binds).
 
 ``--scale S`` divides every window by S (100 per 6 s instead of per minute at S=10) so that a
-run takes minutes, not a quarter of an hour (S=5: 100 per 12 s); the ratios stay honest because the limits keep
+run takes minutes, not a quarter of an hour (S=5: 100 per 12 s); the ratios stay honest because
+the limits keep
 their proportions, and latency weighs S times more against a window than it would on Zenodo,
 which can only make the measured ratios worse. Writes ``bench/results-collection.md``.
 """

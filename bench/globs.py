@@ -43,7 +43,7 @@ def tree_paths(root: Path) -> list[str]:
         folder = folder / f"d{level}"
         folder.mkdir()
         (folder / "f.csv").write_text("x\n")
-    found = []
+    found: list[str] = []
     for current, dirs, names in os.walk(root):
         dirs.sort()
         relative = Path(current).relative_to(root).as_posix()

@@ -62,7 +62,8 @@ NOTE = (
     "Rows 7a-7e (bench/mirror.py): S3 servers are child processes on 127.0.0.1 counting requests "
     "server-side; 7a/7b use moto's S3 server, 7c-7e a sink that reads and drops bodies (moto "
     "assembles completed multipart uploads in memory). 7d times the transfer alone in two "
-    "children (best of 4 each, alternating which goes first): S3Store.upload (8 MiB parts, 10 at once) and boto3's "
+    "children (best of 4 each, alternating which goes first): S3Store.upload (8 MiB parts, "
+    "10 at once) and boto3's "
     "upload_file with its defaults (8 MiB parts, 10 at once), as `aws s3 cp` does; 7c is the "
     "whole `zenodo-publish mirror` child, md5 scan included."
 )
@@ -131,7 +132,10 @@ def _sink(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
             f'<ETag>"{"0" * 32}-1"</ETag></CompleteMultipartUploadResult>'
         )
     elif method == "GET" and "uploads" in query:
-        body = f"<ListMultipartUploadsResult><Bucket>{bucket}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>"
+        body = (
+            f"<ListMultipartUploadsResult><Bucket>{bucket}</Bucket>"
+            "<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>"
+        )
     elif method == "GET":
         body = (
             f"<ListBucketResult><Name>{bucket}</Name><KeyCount>0</KeyCount>"
@@ -156,7 +160,7 @@ def serve(kind: str, port_file: str) -> None:
     if kind == "moto":
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        app = DomainDispatcherApplication(create_backend_app)
+        app: Any = DomainDispatcherApplication(create_backend_app)
     else:
         app = _sink
     server = make_server("127.0.0.1", 0, _counting(app), threaded=True, request_handler=Quiet)
@@ -310,7 +314,8 @@ def small_rows(scratch: Path) -> list[RowTuple]:
         (repo / "zenodo.yaml").write_text(MANIFEST.format(bucket=BUCKET, url=server.url))
         import boto3
 
-        boto3.client("s3", endpoint_url=server.url, **_client_env()).create_bucket(Bucket=BUCKET)
+        s3: Any = boto3.client("s3", endpoint_url=server.url, **_client_env())  # type: ignore[call-overload]
+        s3.create_bucket(Bucket=BUCKET)
         server.reset()
         mirror_cli(repo)
         first, first_bytes = server.counts()
@@ -328,7 +333,7 @@ def small_rows(scratch: Path) -> list[RowTuple]:
         )
         server.reset()
         mirror_cli(repo)
-        again, again_bytes = server.counts()
+        again, _ = server.counts()
         writes = sum(n for op, n in again.items() if op not in ("ListObjects",))
         out.append(
             (

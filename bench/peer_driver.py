@@ -53,7 +53,7 @@ def _loopback_only() -> None:
             raise ConnectionRefusedError(f"bench: refused a connection to {address!r}")
         return real_create(address, *args, **kwargs)  # type: ignore[arg-type]
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
     socket.create_connection = create_connection  # type: ignore[assignment]
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "*"
 
