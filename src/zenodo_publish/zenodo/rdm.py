@@ -25,6 +25,7 @@ from zenodo_publish.errors import (
     ServerError,
     TransportError,
     UnexpectedResponseError,
+    ValidationRejected,
     ZenodoError,
 )
 from zenodo_publish.zenodo.backend import (
@@ -247,7 +248,22 @@ class RDMBackend:
     def new_version(self, record_id: str, *, import_files: bool = True) -> RemoteRecord:
         draft = self._post_record(f"/records/{record_id}/versions")
         if import_files and not draft.files:
-            files = self.import_files(draft.id)
+            try:
+                files = self.import_files(draft.id)
+            except ValidationRejected as error:
+                # Another run opened the same new version (InvenioRDM answers with the open
+                # draft) and imported first: the draft holds files now, and InvenioRDM refuses
+                # a second import. The draft as it is now is what this run goes on from.
+                said = [
+                    error.server_message or "",
+                    *(m for f in error.field_errors for m in f.messages),
+                ]
+                if not any("remove all files first" in text.lower() for text in said):
+                    raise
+                fresh = self.read_draft(draft.id)
+                if fresh is None:
+                    raise
+                return fresh
             draft = _with_files(draft, files)
         return draft
 
