@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Protocol, cast
 
-from zenodo_publish import __version__
+from zenodo_publish import __version__, checksum
 from zenodo_publish.errors import ZenodoPublishError
 from zenodo_publish.escape import for_terminal
 from zenodo_publish.redact import redact
@@ -95,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(chosen_command(words))
     args = parser.parse_args(words)
     try:
-        return int(args._run(args))
+        # One run per command: the mirrors after a sync reuse the sync's md5s (issue 15).
+        with checksum.once_per_run():
+            return int(args._run(args))
     except ZenodoPublishError as error:
         report_error(error, debug=args.debug)
         return error.exit_code

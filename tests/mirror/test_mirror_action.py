@@ -4,6 +4,7 @@ commit-back and the summary in place and exits 6."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import sys
@@ -12,12 +13,17 @@ from pathlib import Path
 import pytest
 from s3_support import S3Server
 
+from hash_support import HashTally
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "github"))
 
 from gh_support import REPOSITORY_PAYLOAD, TOKEN, Repo, Runner, git, make_repo, make_runner
 
 from zenodo_publish.emulator.testing import EmulatorHandle
+from zenodo_publish.github.engine import EngineRequest, mirror_engine, sync_engine
 from zenodo_publish.github.entrypoint import main
+from zenodo_publish.github.workflow import Workflow
+from zenodo_publish.sync.result import RunResult
 
 BUCKET = "action-bucket"
 
@@ -171,3 +177,86 @@ def test_a_collection_step_mirrors_its_records_under_their_keys(
     assert sorted(s3.keys(BUCKET)) == ["buoys/north/buoys/north/t.csv"]
     assert runner.outputs()["mirror_uploaded"] == "1"
     assert "### Mirrors" in runner.summary()
+
+
+# --- each file hashed once per run (issue 15) --------------------------------------------------
+
+
+def data_files(runner: Runner) -> dict[str, bytes]:
+    """Three files of different sizes in data/, committed; ``{name: bytes}``."""
+    workspace = runner.repo.workspace
+    for name, size in (("b.csv", 3000), ("c.csv", 70_000)):
+        (workspace / "data" / name).write_bytes(bytes(i % 251 for i in range(size)))
+    git(workspace, "add", "data")
+    git(workspace, "commit", "-q", "-m", "More data")
+    git(workspace, "push", "-q", "origin", "HEAD:main")
+    return {p.name: p.read_bytes() for p in sorted((workspace / "data").glob("*.csv"))}
+
+
+def mirrored_md5s(s3: S3Server) -> dict[str, str]:
+    return {key.rsplit("/", 1)[-1]: obj["md5"] for key, obj in s3.keys(BUCKET).items()}
+
+
+def md5_of(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def test_an_action_run_with_mirrors_hashes_each_file_once(
+    runner: Runner, zenodo: EmulatorHandle, s3: S3Server, hashed: HashTally, settled: None
+) -> None:
+    """Every file needs its md5 twice, for Zenodo and for the mirror: the mirror reuses the
+    sync's (made by the upload stream on a first sync, by the comparison on a re-sync), so the
+    bytes hashed add up to each file once."""
+    s3.client().create_bucket(Bucket=BUCKET)
+    files = data_files(runner)
+    total = sum(len(data) for data in files.values())
+    hashed.bytes = 0
+    code, log = run_action(runner)  # first sync: every file uploaded to Zenodo and the mirror
+    assert code == 0, log
+    outputs = runner.outputs()
+    assert (outputs["files_uploaded"], outputs["mirror_uploaded"]) == ("3", "3")
+    assert hashed.bytes == total
+    assert mirrored_md5s(s3) == {name: md5_of(data) for name, data in files.items()}
+
+    hashed.bytes = 0
+    code, log = run_action(runner)  # re-sync: every file compared, nothing uploaded
+    assert code == 0, log
+    outputs = runner.outputs()
+    assert (outputs["files_skipped"], outputs["mirror_skipped"]) == ("3", "3")
+    assert hashed.bytes == total
+
+
+def test_a_file_changed_after_the_sync_is_hashed_again_for_the_mirror(
+    runner: Runner, zenodo: EmulatorHandle, s3: S3Server, hashed: HashTally, settled: None
+) -> None:
+    """A file replaced between the sync and the mirrors (same size, other bytes, another
+    inode) is not taken for the one the sync hashed: the mirror hashes it and stores its md5."""
+    s3.client().create_bucket(Bucket=BUCKET)
+    files = data_files(runner)
+    changed = runner.repo.workspace / "data" / "b.csv"
+    new_bytes = b"z" * len(files["b.csv"])
+    stream = io.StringIO()
+    log = Workflow(stream)
+    real = sync_engine(log)
+
+    def sync_then_change(request: EngineRequest) -> RunResult:
+        result = real(request)
+        replacement = changed.with_name(".b.csv.new")
+        replacement.write_bytes(new_bytes)
+        os.replace(replacement, changed)
+        return result
+
+    hashed.bytes = 0
+    code = main(
+        runner.environ,
+        engine=sync_then_change,
+        mirrorer=mirror_engine(log),
+        git_remote=runner.repo.url,
+        stream=stream,
+    )
+    assert code == 0, stream.getvalue()
+    assert hashed.bytes == sum(len(data) for data in files.values()) + len(new_bytes)
+    assert mirrored_md5s(s3) == {
+        **{n: md5_of(d) for n, d in files.items()},
+        "b.csv": md5_of(new_bytes),
+    }

@@ -22,7 +22,9 @@ from s3_support import (
     write,
 )
 
+from hash_support import HashTally
 from zenodo_publish.cli import main
+from zenodo_publish.emulator.testing import EmulatorHandle
 from zenodo_publish.manifest import load_manifest
 from zenodo_publish.mirror.run import mirror_manifest
 
@@ -319,3 +321,29 @@ def test_a_collection_mirrors_each_record_under_its_key(
         "lakes/lake-geneva/LICENSE.txt",
         "lakes/lake-geneva/lakes/geneva/depth.csv",
     ]
+
+
+def test_cli_sync_and_its_mirrors_hash_each_file_once(
+    s3: S3Server,
+    bucket: str,
+    tmp_path: Path,
+    emulator: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    hashed: HashTally,
+    settled: None,
+) -> None:
+    """`sync` mirrors after Zenodo in the same process: the mirror reuses the md5 each file's
+    upload to Zenodo made, so the files are hashed once, by those uploads (issue 15)."""
+    repo = make_repo(tmp_path, s3)
+    monkeypatch.setenv("ZENODO_TOKEN", emulator.token)
+    args = ["sync", "--manifest", str(repo / "zenodo.yaml"), "--endpoint", emulator.api_url]
+    hashed.bytes = 0
+    assert main([*args, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["mirrors"]["uploaded"] == 3
+    files = {p.name: p.read_bytes() for p in (repo / "data").iterdir()}
+    assert hashed.bytes == sum(len(data) for data in files.values())
+    assert {k.rsplit("/", 1)[-1]: o["md5"] for k, o in s3.keys(bucket).items()} == {
+        name: md5(data) for name, data in files.items()
+    }

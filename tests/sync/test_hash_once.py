@@ -10,9 +10,6 @@ the one place that hashes local files; the emulator's own md5 is not counted.
 from __future__ import annotations
 
 import hashlib
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,47 +24,11 @@ from engine_support import (
     upload_calls,
 )
 
+from hash_support import HashTally
 from zenodo_publish import checksum
 from zenodo_publish.errors import IntegrityError
 
 SIZE = 5000
-
-
-@dataclass
-class Tally:
-    """Bytes of local files hashed, and how many md5s a scan made (the rest: upload streams)."""
-
-    bytes: int = 0
-    scans: int = 0
-
-
-class Counted:
-    """An md5 that counts the bytes it is fed."""
-
-    def __init__(self, tally: Tally) -> None:
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self._tally = tally
-
-    def update(self, data: Any) -> None:
-        self._tally.bytes += len(data)
-        self._md5.update(data)
-
-    def hexdigest(self) -> str:
-        return self._md5.hexdigest()
-
-
-@pytest.fixture
-def hashed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tally]:
-    """What was hashed since the fixture started (or was reset)."""
-    tally = Tally()
-
-    def counted() -> Counted:
-        if sys._getframe(1).f_code is checksum.md5_and_size.__code__:
-            tally.scans += 1
-        return Counted(tally)
-
-    monkeypatch.setattr(checksum, "new_md5", counted)
-    yield tally
 
 
 def repo_of(harness: Harness, tmp_path: Path, api: Api) -> Path:
@@ -81,7 +42,7 @@ def md5(data: bytes) -> str:
 
 @pytest.mark.parametrize("api", ["rdm", "legacy"])
 def test_first_sync_hashes_each_file_once_in_its_upload(
-    harness: Harness, tmp_path: Path, hashed: Tally, api: Api
+    harness: Harness, tmp_path: Path, hashed: HashTally, api: Api
 ) -> None:
     repo = repo_of(harness, tmp_path, api)
     result = harness.run(repo, parallel=2)
@@ -95,7 +56,7 @@ def test_first_sync_hashes_each_file_once_in_its_upload(
 
 @pytest.mark.parametrize("api", ["rdm", "legacy"])
 def test_re_syncs_hash_each_file_once_and_compare_before_uploading(
-    harness: Harness, tmp_path: Path, hashed: Tally, api: Api
+    harness: Harness, tmp_path: Path, hashed: HashTally, api: Api
 ) -> None:
     repo = repo_of(harness, tmp_path, api)
     harness.run(repo)
@@ -121,7 +82,7 @@ def test_re_syncs_hash_each_file_once_and_compare_before_uploading(
 
 
 def test_a_dry_run_lists_every_md5_and_hashes_each_file_once(
-    harness: Harness, tmp_path: Path, hashed: Tally
+    harness: Harness, tmp_path: Path, hashed: HashTally
 ) -> None:
     repo = repo_of(harness, tmp_path, "rdm")
     result = harness.run(repo, "plan")
@@ -142,11 +103,17 @@ def test_a_checksum_that_differs_from_the_streamed_md5_is_an_error(
     is corrupted), so the file is refused and removed from the draft, and nothing is
     reported as uploaded."""
 
-    class Corrupted(Counted):
-        def update(self, data: Any) -> None:
-            super().update(bytes(data)[::-1])
+    class Corrupted:
+        def __init__(self) -> None:
+            self._md5 = hashlib.md5(usedforsecurity=False)
 
-    monkeypatch.setattr(checksum, "new_md5", lambda: Corrupted(Tally()))
+        def update(self, data: Any) -> None:
+            self._md5.update(bytes(data)[::-1])
+
+        def hexdigest(self) -> str:
+            return self._md5.hexdigest()
+
+    monkeypatch.setattr(checksum, "new_md5", Corrupted)
     repo = repo_of(harness, tmp_path, api)
     with pytest.raises(IntegrityError, match="Zenodo stored something other"):
         harness.run(repo)

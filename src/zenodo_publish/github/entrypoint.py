@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from zenodo_publish import paths, tokens
+from zenodo_publish import checksum, paths, tokens
 from zenodo_publish.collection.manifest import is_collection
 from zenodo_publish.errors import ManifestError, UsageError, ZenodoPublishError
 from zenodo_publish.github import git
@@ -87,7 +87,9 @@ def main(
         working_directory = inputs.working_directory
         chosen = engine if engine is not None else sync_engine(log)
         mirrors = mirrorer if mirrorer is not None else _default_mirrorer(engine, log)
-        return _run(environ, inputs, log, chosen, read_settings, git_remote, mirrors)
+        # The mirrors after the sync reuse the sync's md5s instead of hashing again (issue 15).
+        with checksum.once_per_run():
+            return _run(environ, inputs, log, chosen, read_settings, git_remote, mirrors)
     except ZenodoPublishError as error:
         if debug:
             log.echo("".join(traceback.format_exception(error)))

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from zenodo_publish import paths
-from zenodo_publish.checksum import FileDigest
+from zenodo_publish.checksum import FileDigest, Watch
 from zenodo_publish.errors import ManifestError, Problem
 from zenodo_publish.manifest.archive import md5_many, write_deterministic_zip
 from zenodo_publish.manifest.catalog import read_catalog
@@ -387,7 +387,8 @@ def resolve_files(manifest: Manifest, *, build_dir: Path, hashed: bool = True) -
         scanned = zip(sources, md5_many(sources), strict=True)
         digests = [(FileDigest(path, md5), size) for path, (md5, size) in scanned]
     else:
-        digests = [(FileDigest(path), path.stat().st_size) for path in sources]
+        watches = [(path, Watch.start(path.stat)) for path in sources]
+        digests = [(FileDigest(path, watch=watch), watch.before.size) for path, watch in watches]
     files: list[LocalFile] = []
     for item, source, (digest, size) in zip(selected, sources, digests, strict=True):
         if isinstance(item, SelectedArchive):
