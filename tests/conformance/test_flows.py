@@ -204,3 +204,38 @@ def test_crash_mid_upload_then_rerun_converges(
     assert "entries" in files, files
     assert sorted(e["key"] for e in files["entries"]) == ["f0.csv", "f1.csv", "f2.csv"]
     assert all(e["status"] == "completed" for e in files["entries"])
+
+
+def test_a_published_record_tells_that_a_new_version_draft_is_open(
+    repo: Path, inveniordm: InvenioRDMServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What SPEC §13.5's no-op check relies on, on the real server: the published record's
+    ``versions.is_latest_draft`` turns false once a new-version draft exists (read live, not
+    from the index), stays true while only an edit draft is open, and our parser reads it.
+    So a sync with nothing to change looks further (one search, read-only) only then. The
+    search itself answers no hits here (no OpenSearch, inveniordm-real.md), so the naming is
+    tested on the emulator (tests/emulator/test_unnamed_drafts.py)."""
+    from zenodo_publish.zenodo.rdm import shows_newer_draft
+
+    zp(repo, capsys, "sync")
+    v1 = zp(repo, capsys, "publish", "--set-version", "v1.0.0")
+    rid = v1["ids"]["record_id"]
+    headers = inveniordm.headers()
+    with inveniordm.app.test_client() as client:
+        assert not shows_newer_draft(client.get(f"/records/{rid}", headers=headers).get_json())
+        assert client.post(f"/records/{rid}/draft", headers=headers).status_code == 201
+        edit_open = client.get(f"/records/{rid}", headers=headers).get_json()
+        assert client.delete(f"/records/{rid}/draft", headers=headers).status_code == 204
+        opened = client.post(f"/records/{rid}/versions", headers=headers)
+        after = client.get(f"/records/{rid}", headers=headers).get_json()
+    assert edit_open["versions"]["is_latest_draft"] is True and not shows_newer_draft(edit_open)
+    assert opened.status_code == 201 and opened.get_json()["id"] != rid
+    assert after["versions"]["is_latest"] is True
+    assert after["versions"]["is_latest_draft"] is False and shows_newer_draft(after)
+
+    mark = inveniordm.log.mark()
+    again = zp(repo, capsys, "sync")
+    assert writes(inveniordm, mark) == []
+    searches = [e for e in inveniordm.log.since(mark) if e.path.endswith("/user/records")]
+    assert len(searches) == 1
+    assert again["ids"]["record_id"] == rid  # not found by the stubbed search: left unnamed

@@ -529,21 +529,19 @@ def test_found_a_second_run_imported_the_new_versions_files_first(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a new-version draft left by a killed run is not named by the record file "
-    "while later runs have nothing to change (no request reveals it without a write or a search)",
+@pytest.mark.parametrize(
+    "machine", [LifecycleMachine, LegacyLifecycleMachine], ids=["rdm", "legacy"]
 )
-def test_found_a_killed_runs_new_version_draft_stays_unnamed(
-    emulator: EmulatorHandle, tmp_path: Path
+def test_found_a_killed_runs_new_version_draft_is_named_by_a_later_run(
+    emulator: EmulatorHandle, tmp_path: Path, machine: type[LifecycleMachine]
 ) -> None:
-    """Found by the nightly profile (legacy; the same happens on RDM), not fixed yet: a
-    pre-release tag run is killed right after it opened a new version (draft 4), before it
-    committed the record file; the following runs find nothing to change against the
-    published 1.1.0 (record 3), and a re-release of 1.1.0 reuses record 3. The record file names
-    record 3 while draft 4 stays open on Zenodo, named by nothing. No duplicate follows (the
-    next change gets draft 4 back from newversion), but the invariant "no draft the record file
-    does not name" fails after the re-release."""
+    """Found by the nightly profile (legacy; the same happened on RDM): a pre-release tag run
+    is killed right after it opened a new version (draft 4), before it committed the record
+    file; the following runs find nothing to change against the published 1.1.0 (record 3),
+    and a re-release of 1.1.0 reuses record 3. They kept naming record 3 while draft 4 stayed
+    open, named by nothing (SPEC §13.5). Now a run with nothing to change sees on the published
+    record that a new version is open (RDM ``versions.is_latest_draft``), finds the draft with
+    one search and names it (sync.engine ``_unnamed_new_version_draft``)."""
     replay(
         emulator,
         tmp_path,
@@ -562,26 +560,22 @@ def test_found_a_killed_runs_new_version_draft_stays_unnamed(
         lambda m: m.crash_next_run(n=11),
         lambda m: m.dispatch(folder=".", mode="sync"),
         lambda m: m.tag(folder=".", pre=False, release=True, version="1.1.0"),
-        machine_class=LegacyLifecycleMachine,
+        machine_class=machine,
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the record file of a tag run that could not be merged onto main (exit 5) "
-    "leaves its new-version draft unnamed, and later no-op runs do not discover it",
-)
 @pytest.mark.parametrize(
     "machine", [LifecycleMachine, LegacyLifecycleMachine], ids=["rdm", "legacy"]
 )
-def test_found_a_tag_runs_unmerged_record_file_leaves_its_draft_unnamed(
+def test_found_a_tag_runs_unmerged_record_file_no_longer_leaves_its_draft_unnamed(
     emulator: EmulatorHandle, tmp_path: Path, machine: type[LifecycleMachine]
 ) -> None:
-    """Found by the nightly profile (no crash involved), not fixed yet: tag v1.1.0-rc1, then
-    v0.9.0 publishes; running the old v1.1.0-rc1 tag again opens a new version (draft 3) but
-    its record file conflicts with main's (both changed the same lines since the tag's commit),
-    so the commit-back fails with exit 5 and a hint to merge by hand; the next push has nothing
-    to change against the published 0.9.0 and keeps naming it, while draft 3 stays open."""
+    """Found by the nightly profile (no crash involved): tag v1.1.0-rc1, then v0.9.0
+    publishes; running the old v1.1.0-rc1 tag again opens a new version (draft 3) but its
+    record file conflicts with main's (both changed the same lines since the tag's commit), so
+    the commit-back fails with exit 5 and a hint to merge by hand; the next push had nothing to
+    change against the published 0.9.0 and kept naming it, while draft 3 stayed open. Now that
+    push names draft 3 (SPEC §13.5)."""
     replay(
         emulator,
         tmp_path,

@@ -120,6 +120,13 @@ class SharedSearch:
     def read(self, record_id: str) -> RemoteRecord | None:
         return self._backend.read(record_id)
 
+    def read_record_with_versions(self, record_id: str) -> RemoteRecord | None:
+        return self._backend.read_record_with_versions(record_id)
+
+    def open_new_version_draft(self, published: RemoteRecord) -> RemoteRecord | None:
+        # The backend's own search of one concept, not the collection's marker search.
+        return self._backend.open_new_version_draft(published)
+
     def read_draft(self, record_id: str) -> RemoteRecord | None:
         return self._backend.read_draft(record_id)
 

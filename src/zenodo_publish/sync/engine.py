@@ -198,6 +198,11 @@ class _Run:
                 located = confirm_no_open_draft(backend, located)
                 snapshot = dataclasses.replace(snapshot, files=self._wanted(located))
                 the_plan = plan(snapshot, located, policy, self.codec)
+            unnamed_draft = self._unnamed_new_version_draft(backend, located, the_plan)
+            if unnamed_draft is not None:
+                the_plan = dataclasses.replace(
+                    the_plan, notes=(*the_plan.notes, _unnamed_draft_note(unnamed_draft, request))
+                )
         the_plan = self._plan_communities(backend, located, the_plan)
         self.notes.extend(the_plan.notes)
         self._report_plan(the_plan)
@@ -233,6 +238,9 @@ class _Run:
             self.latest_published = _published_version(applied.record)
         ids = self._apply_communities(backend, self._ids(applied.record))
         ids = self._write_citation(backend, ids)
+        if unnamed_draft is not None:
+            # SPEC §13.5: the record file carries the open draft; the next run works in it.
+            ids = self._ids(unnamed_draft)
         changed = write_entry(
             self.record_path,
             self.endpoint.api_url,
@@ -249,6 +257,17 @@ class _Run:
     record_file_changed = False
     warnings: list[str] = []  # noqa: RUF012 - replaced per run, never mutated in place
     community_plan = CommunityPlan()
+
+    def _unnamed_new_version_draft(
+        self, backend: Backend, located: Located, the_plan: Plan
+    ) -> RemoteRecord | None:
+        """A new-version draft of the concept that the record file does not name, found when
+        this run has nothing to change (SPEC §13.5): left by a run killed after opening it, or
+        by a run whose record file could not reach git. A run with changes opens (and so
+        reuses) it anyway; this one only names it, and the next run with changes works in it."""
+        if located.kind != "published" or the_plan.action != "none":
+            return None
+        return backend.open_new_version_draft(located.record)
 
     def _plan_communities(self, backend: Backend, located: Located, the_plan: Plan) -> Plan:
         """RDM only: the legacy API carries communities in the metadata itself."""
@@ -591,6 +610,16 @@ def _latest_published(
         return _published_version(backend.read_latest(record.id))
     except ZenodoPublishError:
         return None
+
+
+def _unnamed_draft_note(draft: RemoteRecord, request: SyncRequest) -> str:
+    found = (
+        f"new-version draft {draft.id} of this concept is open and the record file does not "
+        "name it (left by an interrupted run, or one whose record file did not reach git)"
+    )
+    if request.mode == "plan" or request.dry_run:
+        return f"{found}; a sync names it and leaves it as it is"
+    return f"{found}: the record file names it now; the next change is made there"
 
 
 def _ids(record: RemoteRecord, endpoint: Endpoint) -> RecordIds:

@@ -9,7 +9,9 @@ never adopted (SPEC §13.1).
 Requests are spent only where the record file cannot answer: one search at most before a first
 create (Zenodo allows 30 searches a minute), and when the record file says the record is
 published, the record is read first; whether an edit draft is open is asked only when the plan
-has something to change (:func:`confirm_no_open_draft`), so a no-op sync costs one GET.
+has something to change (:func:`confirm_no_open_draft`), so a no-op sync costs one GET (legacy:
+two, the deposition and the record's RDM view, which tells whether it is the latest version and
+whether a new version is open: see the engine's unnamed-draft check, SPEC §13.5).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def is_foreign(record: RemoteRecord, named_elsewhere: frozenset[str]) -> bool:
 
 def _from_entry(backend: Backend, entry: RecordEntry, record_file: str) -> Located:
     if entry.state == "published":
-        published = backend.read_record(entry.record_id)
+        published = backend.read_record_with_versions(entry.record_id)
         if published is not None:
             located = _classify(backend, published)
             if (

@@ -70,6 +70,10 @@ class RemoteRecord:
     html_url: str | None
     field_errors: tuple[FieldError, ...]
     raw: dict[str, Any]
+    #: A published record whose concept has an open new-version draft (InvenioRDM's
+    #: ``versions.is_latest_draft`` false on the latest version). False where the answer does
+    #: not say (legacy depositions: see :meth:`Backend.read_record_with_versions`).
+    newer_draft_open: bool = False
 
     @property
     def pending_files(self) -> tuple[str, ...]:
@@ -116,6 +120,13 @@ class Backend(Protocol):
         """The published record, or None when it was never published (404) or is gone (410)."""
         ...
 
+    def read_record_with_versions(self, record_id: str) -> RemoteRecord | None:
+        """:meth:`read_record`, with ``is_latest`` and ``newer_draft_open`` told by the
+        server: RDM's record says both; a legacy deposition says neither, so the record's RDM
+        view on the same server is read too (one GET, where finding out from the deposition
+        API takes two: the latest version's id, then its deposition)."""
+        ...
+
     def read_latest(self, record_id: str) -> RemoteRecord:
         """The latest published version of ``record_id``'s concept (any version id works).
         Call it only when ``is_latest`` is not already True on what was read."""
@@ -123,6 +134,13 @@ class Backend(Protocol):
 
     def list_versions(self, record_id: str) -> list[RemoteRecord]:
         """The published versions of the concept, newest first."""
+        ...
+
+    def open_new_version_draft(self, published: RemoteRecord) -> RemoteRecord | None:
+        """The concept's open new-version draft, when ``published`` (its latest published
+        version, from :meth:`read_record_with_versions`) says one is open; found without
+        writing: one search and one GET, nothing at all when none is open. None when none is
+        open, or when the search does not list it yet (the index may lag a second or so)."""
         ...
 
     def find_drafts(self, query: str) -> list[RemoteRecord]:

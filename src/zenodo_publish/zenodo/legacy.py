@@ -41,8 +41,14 @@ from zenodo_publish.zenodo.backend import (
     require,
     require_type,
 )
-from zenodo_publish.zenodo.http import PLAIN_JSON, ZenodoSession, decode_json, parse_json_object
-from zenodo_publish.zenodo.rdm import publish_unknown
+from zenodo_publish.zenodo.http import (
+    PLAIN_JSON,
+    RDM_JSON,
+    ZenodoSession,
+    decode_json,
+    parse_json_object,
+)
+from zenodo_publish.zenodo.rdm import publish_unknown, shows_newer_draft
 from zenodo_publish.zenodo.uploads import (
     StreamOpener,
     integrity_error,
@@ -206,6 +212,33 @@ class LegacyBackend:
         )
         newest = published[0].id if published else None
         return [replace(r, is_latest=r.id == newest) for r in published]
+
+    def read_record_with_versions(self, record_id: str) -> RemoteRecord | None:
+        """The deposition tells neither whether it is the latest version nor whether a new
+        version is open (its ``links.latest_draft`` is its own id on Zenodo-RDM); the record's
+        RDM view on the same server tells both. Without an answer there (another server),
+        the deposition is returned as it is and the caller asks for the latest version."""
+        record = self.read_record(record_id)
+        if record is None:
+            return None
+        path = f"/records/{record_id}"
+        view = self.session.request_json(
+            "GET", path, idempotent=True, accept=RDM_JSON, ok=(200, 404, 406, 410)
+        )
+        versions = view.get("versions") if view is not None else None
+        if view is None or not isinstance(versions, dict):
+            return record
+        is_latest = versions.get("is_latest")
+        if not isinstance(is_latest, bool):
+            return record
+        return replace(record, is_latest=is_latest, newer_draft_open=shows_newer_draft(view))
+
+    def open_new_version_draft(self, published: RemoteRecord) -> RemoteRecord | None:
+        if not published.newer_draft_open or published.concept_id is None:
+            return None
+        concept = published.concept_id
+        drafts = [d for d in self.find_drafts(f"conceptrecid:{concept}") if d.concept_id == concept]
+        return self.read_draft(drafts[0].id) if len(drafts) == 1 else None
 
     def find_own(self, query: str) -> list[RemoteRecord]:
         # With all_versions the list has every draft and published version, newest first.

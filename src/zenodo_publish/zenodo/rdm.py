@@ -56,6 +56,19 @@ _PAGE_SIZE = 100
 _MAX_PAGES = 50  # 5000 hits: far beyond any one user's drafts or one concept's versions
 
 
+def shows_newer_draft(data: Mapping[str, Any]) -> bool:
+    """Whether a published record (RDM representation) says its concept has an open
+    new-version draft: InvenioRDM's ``versions.is_latest_draft`` is true on the latest
+    published version unless a next draft exists (invenio-drafts-resources ``VersionsField``;
+    an edit draft shares the record's id and leaves it true)."""
+    versions = data.get("versions")
+    return (
+        isinstance(versions, dict)
+        and versions.get("is_latest") is True
+        and versions.get("is_latest_draft") is False
+    )
+
+
 def parse_file(entry: Mapping[str, Any], call: str, key: str | None = None) -> RemoteFile:
     name = key if key is not None else require_type(entry, "key", str, call)
     md5 = md5_hex(entry.get("checksum"), call)
@@ -131,6 +144,7 @@ def parse_record(data: dict[str, Any], call: str, *, need_files: bool = True) ->
         html_url=optional_str(links.get("self_html") or links.get("html")),
         field_errors=parse_field_errors(data.get("errors")),
         raw=data,
+        newer_draft_open=shows_newer_draft(data),
     )
 
 
@@ -166,6 +180,9 @@ class RDMBackend:
 
     def read_record(self, record_id: str) -> RemoteRecord | None:
         return self._get_record(f"/records/{record_id}", absent=(404, 410))
+
+    def read_record_with_versions(self, record_id: str) -> RemoteRecord | None:
+        return self.read_record(record_id)
 
     def read_latest(self, record_id: str) -> RemoteRecord:
         path = f"/records/{record_id}/versions/latest"
@@ -209,6 +226,14 @@ class RDMBackend:
     def list_versions(self, record_id: str) -> list[RemoteRecord]:
         versions = self._search(f"/records/{record_id}/versions", {})
         return sorted(versions, key=lambda r: r.version_index or 0, reverse=True)
+
+    def open_new_version_draft(self, published: RemoteRecord) -> RemoteRecord | None:
+        if not published.newer_draft_open or published.concept_id is None:
+            return None
+        concept = published.concept_id
+        drafts = [d for d in self.find_drafts(f'parent.id:"{concept}"') if d.concept_id == concept]
+        # A concept has one new-version draft at most; anything else is a search to distrust.
+        return self.read_draft(drafts[0].id) if len(drafts) == 1 else None
 
     def find_own(self, query: str) -> list[RemoteRecord]:
         # With allversions the user's search lists drafts and every published version.

@@ -1,0 +1,160 @@
+"""SPEC §13.5: the record file carries the open draft, also one it never heard of.
+
+A run killed right after opening a new version, or a tag run whose record file could not be
+merged onto the branch (exit 5), leaves a new-version draft that the record file does not
+name. A later run with changes reopens (and so reuses) it; these tests are about the runs with
+nothing to change, which used to keep naming the published record: they now find the draft
+without writing anything and name it, and the next change is made in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from engine_support import (
+    Api,
+    Harness,
+    assert_converged,
+    calls,
+    make_repo,
+    record_entry,
+    writes,
+)
+
+from zenodo_publish.zenodo.rdm import shows_newer_draft
+
+
+def _open_new_version_behind_the_runs_back(harness: Harness, api: Api, record_id: str) -> str:
+    """What the killed run did: newversion (legacy imports the files; RDM's run would have
+    imported them next, which these tests do too)."""
+    base = harness.emu.api_url
+    headers = harness.emu.headers()
+    if api == "legacy":
+        r = requests.post(
+            f"{base}/deposit/depositions/{record_id}/actions/newversion",
+            headers=headers,
+            timeout=30,
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+    r = requests.post(f"{base}/records/{record_id}/versions", headers=headers, timeout=30)
+    assert r.status_code == 201, r.text
+    draft_id = str(r.json()["id"])
+    imported = requests.post(
+        f"{base}/records/{draft_id}/draft/actions/files-import", headers=headers, timeout=30
+    )
+    assert imported.status_code == 201, imported.text
+    return draft_id
+
+
+@pytest.mark.parametrize(
+    ("api", "finding"),
+    [
+        # The record says so itself; one search finds the draft, one GET reads it.
+        ("rdm", ["GET /api/records/2", "GET /api/user/records", "GET /api/records/3/draft"]),
+        # The deposition does not say; the record's RDM view does, then the same two reads.
+        (
+            "legacy",
+            [
+                "GET /api/deposit/depositions/2",
+                "GET /api/records/2",
+                "GET /api/deposit/depositions",
+                "GET /api/deposit/depositions/3",
+            ],
+        ),
+    ],
+)
+def test_a_run_with_nothing_to_change_names_the_open_new_version_draft(
+    harness: Harness, tmp_path: Path, api: Api, finding: list[str]
+) -> None:
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api=api, n_files=3)
+    published = harness.run(repo, "publish", version="1.0.0")
+    assert published.ids.record_id == "2"
+    draft_id = _open_new_version_behind_the_runs_back(harness, api, "2")
+    assert draft_id == "3"
+    harness.mark()
+
+    named = harness.run(repo)
+
+    assert calls(harness.log()) == finding
+    assert writes(harness.log()) == []
+    assert (named.ids.record_id, named.ids.state) == ("3", "draft")
+    assert any("new-version draft 3" in note for note in named.messages), named.messages
+    entry = record_entry(repo, harness.emu.api_url)
+    assert entry is not None and (entry["record_id"], entry["state"]) == ("3", "draft")
+    # The latest published DOI stays in the record file next to the draft (§13.5).
+    assert entry["latest_published"]["doi"] == published.ids.doi
+
+    # The next change is made in that draft: no second draft, nothing re-uploaded but it.
+    (repo / "data" / "f001.csv").write_bytes(b"changed\n")
+    harness.mark()
+    harness.run(repo)
+    assert not any(c.endswith(("/versions", "/actions/newversion")) for c in calls(harness.log()))
+    concept = assert_converged(
+        harness, repo, endpoint_url=harness.emu.api_url, published_versions=1
+    )
+    assert concept.drafts[0].record_id == "3"
+
+
+def test_a_plan_reports_the_unnamed_draft_and_names_nothing(
+    harness: Harness, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api="rdm", n_files=2)
+    harness.run(repo, "publish", version="1.0.0")
+    before = (repo / ".zenodo-record.json").read_text()
+    _open_new_version_behind_the_runs_back(harness, "rdm", "2")
+    harness.mark()
+
+    shown = harness.run(repo, "plan")
+
+    assert writes(harness.log()) == []
+    assert any("a sync names it" in note for note in shown.messages), shown.messages
+    assert (repo / ".zenodo-record.json").read_text() == before
+
+
+def test_a_draft_the_search_does_not_list_yet_is_left_for_a_later_run(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The search index may lag a just-opened draft (a concurrent run's): the run then keeps
+    naming the published record, writes nothing, and fails nothing."""
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api="rdm", n_files=2)
+    harness.run(repo, "publish", version="1.0.0")
+    harness.emu.control.config(index_delay=3600)
+    _open_new_version_behind_the_runs_back(harness, "rdm", "2")
+    harness.mark()
+
+    result = harness.run(repo)
+
+    assert writes(harness.log()) == []
+    assert (result.ids.record_id, result.ids.state) == ("2", "published")
+
+
+@pytest.mark.parametrize(
+    ("versions", "shows"),
+    [
+        ({"is_latest": True, "is_latest_draft": False}, True),
+        ({"is_latest": True, "is_latest_draft": True}, False),  # none, or an edit draft
+        ({"is_latest": False, "is_latest_draft": False}, False),  # an older version
+        ({"is_latest": True}, False),  # a server that does not say
+        (None, False),
+        ("yes", False),
+    ],
+)
+def test_shows_newer_draft_reads_only_a_clear_answer(versions: object, shows: bool) -> None:
+    assert shows_newer_draft({"id": "2", "versions": versions}) is shows
+
+
+def test_a_legacy_no_op_of_a_published_record_reads_it_twice_not_three_times(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The RDM view says the deposition is the latest version and no new version is open:
+    two GETs, where the deposition API alone took three (versions/latest, then the latest
+    deposition again)."""
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api="legacy", n_files=3)
+    harness.run(repo, "publish", version="1.0.0")
+    harness.mark()
+    result = harness.run(repo)
+    assert calls(harness.log()) == ["GET /api/deposit/depositions/2", "GET /api/records/2"]
+    assert (result.ids.record_id, result.ids.state) == ("2", "published")
