@@ -111,6 +111,46 @@ def test_detached_head_merges_the_record_file_with_changes_on_the_default_branch
     assert '"10"' in merged and '"20"' in merged
 
 
+def test_a_tag_runs_record_file_conflicting_with_main_keeps_the_later_state(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """Both sides rewrote the same entry (a release run published draft 3 while a push run
+    named it): git's line merge conflicts, the record merge keeps the published state, and
+    the release run's commit-back goes through instead of failing with exit 5."""
+    import json
+
+    from zenodo_publish.sync.record_file import render_json
+
+    def entry(record_id: str, state: str, latest: str) -> dict[str, object]:
+        return {
+            "concept_id": "1",
+            "record_id": record_id,
+            "state": state,
+            "latest_published": {"record_id": latest, "version": f"1.{latest}.0"},
+        }
+
+    key = "https://sandbox.zenodo.org/api"
+    (repo.workspace / RECORD).write_text(render_json({key: entry("2", "published", "2")}))
+    git(repo.workspace, "add", RECORD)
+    git(repo.workspace, "commit", "-q", "-m", "Record file")
+    git(repo.workspace, "push", "-q", "origin", "main")
+    git(repo.workspace, "tag", "v1.3.0")
+    named = render_json({key: entry("3", "draft", "2")})
+    repo.push_from_elsewhere(tmp_path, RECORD, named, "A push named draft 3")
+    git(repo.workspace, "checkout", "-q", "--detach", "v1.3.0")
+    released = {key: entry("3", "published", "3")}
+    (repo.workspace / RECORD).write_text(render_json(released))
+    assert commit_record_file(request(repo)).committed
+    assert json.loads(repo.remote_file(RECORD)) == released
+
+    # Two different drafts cannot be ordered: still the conflict and its hint.
+    git(repo.workspace, "checkout", "-q", "--detach", "v1.3.0")
+    (repo.workspace / RECORD).write_text(render_json({key: entry("4", "draft", "2")}))
+    repo.push_from_elsewhere(tmp_path, RECORD, named, "A push named draft 3 again")
+    with pytest.raises(GitError, match="cannot combine them"):
+        commit_record_file(request(repo))
+
+
 def test_non_fast_forward_is_fetched_rebased_and_pushed(repo: Repo, tmp_path: Path) -> None:
     theirs = repo.push_from_elsewhere(tmp_path, "notes.txt", "meanwhile\n", "Pushed meanwhile")
     write_record(repo)

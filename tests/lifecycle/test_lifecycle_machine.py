@@ -407,7 +407,7 @@ def replay(
     root: Path,
     *steps: Callable[[LifecycleMachine], None],
     machine_class: type[LifecycleMachine] = LifecycleMachine,
-) -> None:
+) -> LifecycleMachine:
     machine_class.emulator = emulator
     machine_class.root = root
     machine = machine_class()
@@ -417,6 +417,7 @@ def replay(
         machine.published_versions_never_change_and_never_go_backwards()
         machine.prereleases_only_when_allowed()
         machine.published_files_are_the_repositorys_at_that_commit()
+    return machine
 
 
 def test_found_second_dataset_took_over_the_first_ones_draft(
@@ -530,10 +531,10 @@ def test_found_a_second_run_imported_the_new_versions_files_first(
 
 
 @pytest.mark.parametrize(
-    "machine", [LifecycleMachine, LegacyLifecycleMachine], ids=["rdm", "legacy"]
+    "machine_class", [LifecycleMachine, LegacyLifecycleMachine], ids=["rdm", "legacy"]
 )
 def test_found_a_killed_runs_new_version_draft_is_named_by_a_later_run(
-    emulator: EmulatorHandle, tmp_path: Path, machine: type[LifecycleMachine]
+    emulator: EmulatorHandle, tmp_path: Path, machine_class: type[LifecycleMachine]
 ) -> None:
     """Found by the nightly profile (legacy; the same happened on RDM): a pre-release tag run
     is killed right after it opened a new version (draft 4), before it committed the record
@@ -541,8 +542,9 @@ def test_found_a_killed_runs_new_version_draft_is_named_by_a_later_run(
     and a re-release of 1.1.0 reuses record 3. They kept naming record 3 while draft 4 stayed
     open, named by nothing (SPEC §13.5). Now a run with nothing to change sees on the published
     record that a new version is open (RDM ``versions.is_latest_draft``), finds the draft with
-    one search and names it (sync.engine ``_unnamed_new_version_draft``)."""
-    replay(
+    one search and names it (sync.engine ``_unnamed_new_version_draft``), and a release of
+    1.1.0 re-uses record 3 with exit 0 (SPEC §13.3) instead of refusing the taken version."""
+    machine = replay(
         emulator,
         tmp_path,
         lambda m: m.dispatch(folder=".", mode="publish"),
@@ -560,8 +562,10 @@ def test_found_a_killed_runs_new_version_draft_is_named_by_a_later_run(
         lambda m: m.crash_next_run(n=11),
         lambda m: m.dispatch(folder=".", mode="sync"),
         lambda m: m.tag(folder=".", pre=False, release=True, version="1.1.0"),
-        machine_class=machine,
+        machine_class=machine_class,
     )
+    again = machine.world.release_run("v1.1.0", ".", prerelease=False)
+    assert again.code == 0, again.log
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from engine_support import (
     calls,
     make_repo,
     record_entry,
+    upload_calls,
     writes,
 )
 
@@ -158,3 +159,95 @@ def test_a_legacy_no_op_of_a_published_record_reads_it_twice_not_three_times(
     result = harness.run(repo)
     assert calls(harness.log()) == ["GET /api/deposit/depositions/2", "GET /api/records/2"]
     assert (result.ids.record_id, result.ids.state) == ("2", "published")
+
+
+def _published_and_stray(harness: Harness, tmp_path: Path, api: Api) -> tuple[Path, str]:
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api=api, n_files=3)
+    published = harness.run(repo, "publish", version="1.0.0")
+    assert published.ids.doi is not None
+    assert _open_new_version_behind_the_runs_back(harness, api, "2") == "3"
+    return repo, published.ids.doi
+
+
+@pytest.mark.parametrize("api", ["rdm", "legacy"])
+def test_a_release_of_the_published_version_reuses_it_while_a_new_version_is_open(
+    harness: Harness, tmp_path: Path, api: Api
+) -> None:
+    """SPEC §13.3 and §13.5 together: re-running the 1.0.0 release (its files are the
+    published ones) re-uses record 2, and its outputs say so; the record file names the open
+    draft 3 next to the published DOI. A second re-run, the record file now naming draft 3,
+    re-uses record 2 the same way instead of refusing a version that is taken."""
+    repo, doi = _published_and_stray(harness, tmp_path, api)
+    for _ in range(2):
+        harness.mark()
+        again = harness.run(repo, "publish", version="1.0.0")
+        assert writes(harness.log()) == []
+        assert again.published is False
+        assert (again.ids.record_id, again.ids.state, again.ids.doi) == ("2", "published", doi)
+        entry = record_entry(repo, harness.emu.api_url)
+        assert entry is not None and (entry["record_id"], entry["state"]) == ("3", "draft")
+        assert entry["latest_published"]["doi"] == doi
+
+
+def test_a_release_of_the_published_version_with_other_files_is_still_refused(
+    harness: Harness, tmp_path: Path
+) -> None:
+    from zenodo_publish.errors import PolicyError
+
+    repo, _ = _published_and_stray(harness, tmp_path, "rdm")
+    harness.run(repo)  # names draft 3
+    (repo / "data" / "f000.csv").write_bytes(b"other\n")
+    harness.mark()
+    with pytest.raises(PolicyError, match="already published, with other files"):
+        harness.run(repo, "publish", version="1.0.0")
+    assert writes(harness.log()) == []
+
+
+def test_an_empty_new_version_draft_gets_the_published_files_imported_not_uploaded(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The run was killed between ``POST versions`` and ``files-import`` (RDM): the draft is
+    empty. The run that names it writes nothing; the next one imports the published files
+    server-side (as the killed run would have) instead of uploading every file again."""
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api="rdm", n_files=3)
+    harness.run(repo, "publish", version="1.0.0")
+    opened = requests.post(
+        f"{harness.emu.api_url}/records/2/versions", headers=harness.emu.headers(), timeout=30
+    )
+    assert opened.status_code == 201 and opened.json()["id"] == "3"
+    harness.mark()
+    assert harness.run(repo).ids.record_id == "3"
+    assert writes(harness.log()) == []
+
+    harness.mark()
+    result = harness.run(repo)
+    assert writes(harness.log()) == [
+        "POST /api/records/2/versions",
+        "POST /api/records/3/draft/actions/files-import",
+    ]
+    assert upload_calls(harness.log()) == []
+    assert any("imported first" in m for m in result.messages), result.messages
+    assert_converged(harness, repo, endpoint_url=harness.emu.api_url, published_versions=1)
+
+
+def test_a_new_version_draft_without_this_datasets_marker_is_left_alone(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """SPEC §13.1: a new-version draft whose marker someone removed (on the web) is not
+    provably this dataset's: reported, not named."""
+    repo, _ = _published_and_stray(harness, tmp_path, "rdm")
+    url = f"{harness.emu.api_url}/records/3/draft"
+    draft = requests.get(url, headers=harness.emu.headers(), timeout=30).json()
+    metadata = {k: v for k, v in draft["metadata"].items() if k != "related_identifiers"}
+    saved = requests.put(
+        url,
+        json={"metadata": metadata, "access": draft["access"], "files": {"enabled": True}},
+        headers=harness.emu.headers(),
+        timeout=30,
+    )
+    assert saved.status_code == 200, saved.text
+    harness.mark()
+    result = harness.run(repo)
+    assert writes(harness.log()) == []
+    assert (result.ids.record_id, result.ids.state) == ("2", "published")
+    assert any("does not carry this dataset's marker" in m for m in result.messages)

@@ -267,6 +267,45 @@ def test_find_drafts_filters_on_submitted(
     assert [d.id for d in legacy.find_drafts('"https://github.com/o/r"')] == ["9"]
 
 
+@pytest.mark.parametrize(
+    ("view", "is_latest", "newer_draft_open"),
+    [
+        # Zenodo: the RDM view of the same record tells both.
+        (
+            {"json": {"id": "101", "versions": {"is_latest": True, "is_latest_draft": False}}},
+            True,
+            True,
+        ),
+        (
+            {"json": {"id": "101", "versions": {"is_latest": False, "is_latest_draft": False}}},
+            False,
+            False,
+        ),
+        # No RDM view (another server, or no answer for this token): the deposition as it is;
+        # the caller then asks for the latest version the old way.
+        ({"status": 406, "json": {"message": "not acceptable"}}, None, False),
+        ({"status": 404, "json": {"message": "not found"}}, None, False),
+        ({"status": 403, "json": {"message": "forbidden"}}, None, False),
+        ({"json": {"id": "101"}}, None, False),
+    ],
+)
+def test_read_record_with_versions_asks_the_records_rdm_view(
+    rsps: responses.RequestsMock,
+    legacy: LegacyBackend,
+    call_log: Any,
+    view: dict[str, Any],
+    is_latest: bool | None,
+    newer_draft_open: bool,
+) -> None:
+    rsps.get(f"{BASE}/deposit/depositions/101", json=dep(101, state="done"))
+    rsps.get(f"{BASE}/records/101", **view)
+    record = legacy.read_record_with_versions("101")
+    assert record is not None and record.id == "101" and record.is_published
+    assert (record.is_latest, record.newer_draft_open) == (is_latest, newer_draft_open)
+    assert call_log() == ["GET /api/deposit/depositions/101", "GET /api/records/101"]
+    assert rsps.calls[1].request.headers["Accept"] == "application/vnd.inveniordm.v1+json"
+
+
 def test_read_latest_and_list_versions(
     rsps: responses.RequestsMock, legacy: LegacyBackend, call_log: Any
 ) -> None:

@@ -34,6 +34,7 @@ from zenodo_publish.childenv import child_environment
 from zenodo_publish.errors import GitError
 from zenodo_publish.github.outputs import CommitOutcome
 from zenodo_publish.redact import redact, register_secret
+from zenodo_publish.sync.record_merge import merge_record_files
 
 BOT_NAME: Final = "github-actions[bot]"
 BOT_EMAIL: Final = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -428,6 +429,12 @@ def _merge_file(
             capture_output=True,
             check=False,
         )
+    if result.returncode != 0 and repo_path.endswith(".json"):
+        # Both runs rewrote the same entry: the later state of the concept wins, when the
+        # two can be ordered (sync.record_merge); never a guess.
+        combined = merge_record_files(base, ours, theirs)
+        if combined is not None:
+            return combined
     if result.returncode != 0:
         raise GitError(
             f"{repo_path} changed on {request.branch} since this run's commit, in the "

@@ -184,6 +184,7 @@ class _Run:
             self.latest_published = _latest_published(backend, located, entry)
             if self.latest_published is not None:
                 located = dataclasses.replace(located, latest_version=self.latest_published.version)
+            located = self._complete_import(backend, located)
             snapshot = self._snapshot(located)
             if publishing:
                 publish_rules.check_not_prerelease(self.manifest, self.resolved.metadata.version)
@@ -198,11 +199,18 @@ class _Run:
                 located = confirm_no_open_draft(backend, located)
                 snapshot = dataclasses.replace(snapshot, files=self._wanted(located))
                 the_plan = plan(snapshot, located, policy, self.codec)
-            unnamed_draft = self._unnamed_new_version_draft(backend, located, the_plan)
-            if unnamed_draft is not None:
-                the_plan = dataclasses.replace(
-                    the_plan, notes=(*the_plan.notes, _unnamed_draft_note(unnamed_draft, request))
-                )
+            # A draft the record file names (keeps naming) while this run's outcome is the
+            # published record: SPEC §13.5 (the open draft) and §13.3 (a release re-uses).
+            kept_draft: RemoteRecord | None = None
+            release = self._release_of_latest(backend, located, snapshot, policy, the_plan)
+            if release is not None:
+                kept_draft = located.record
+                located, snapshot, the_plan = release
+            else:
+                kept_draft = self._unnamed_new_version_draft(backend, located, the_plan)
+                if kept_draft is not None:
+                    note = _unnamed_draft_note(kept_draft, request)
+                    the_plan = dataclasses.replace(the_plan, notes=(*the_plan.notes, note))
         the_plan = self._plan_communities(backend, located, the_plan)
         self.notes.extend(the_plan.notes)
         self._report_plan(the_plan)
@@ -238,13 +246,17 @@ class _Run:
             self.latest_published = _published_version(applied.record)
         ids = self._apply_communities(backend, self._ids(applied.record))
         ids = self._write_citation(backend, ids)
-        if unnamed_draft is not None:
+        entry_ids = ids
+        if kept_draft is not None:
             # SPEC §13.5: the record file carries the open draft; the next run works in it.
-            ids = self._ids(unnamed_draft)
+            # The outputs of a release run name the published version it re-used (§13.3).
+            entry_ids = dataclasses.replace(self._ids(kept_draft), review_state=ids.review_state)
+            if not publishing:
+                ids = entry_ids
         changed = write_entry(
             self.record_path,
             self.endpoint.api_url,
-            RecordEntry.from_ids(ids),
+            RecordEntry.from_ids(entry_ids),
             root=self.manifest.repo_root,
         )
         self.record_file_changed = self.record_file_changed or changed
@@ -267,7 +279,83 @@ class _Run:
         reuses) it anyway; this one only names it, and the next run with changes works in it."""
         if located.kind != "published" or the_plan.action != "none":
             return None
-        return backend.open_new_version_draft(located.record)
+        draft = backend.open_new_version_draft(located.record)
+        if draft is None:
+            return None
+        if (self.marker is not None and not carries_marker(draft, self.marker)) or is_foreign(
+            draft, self._named_elsewhere()
+        ):
+            # SPEC §13.1: only a draft carrying this dataset's marker is provably its own.
+            self.notes.append(
+                f"new-version draft {draft.id} of this concept is open but does not carry "
+                "this dataset's marker (opened on the web?): left alone, not named"
+            )
+            return None
+        return draft
+
+    def _complete_import(self, backend: Backend, located: Located) -> Located:
+        """A new-version draft holding no files: a run was killed between opening it and
+        importing the published version's files (RDM does the two in two requests). Import
+        them now, as that run would have, so that only changed files travel, not all again."""
+        latest = self.latest_published
+        record = located.record
+        if (
+            located.kind != "draft"
+            or record.files
+            or latest is None
+            or latest.record_id == record.id
+            or self.request.mode == "plan"
+            or self.request.dry_run
+        ):
+            return located
+        draft = backend.new_version(latest.record_id)
+        if draft.id != record.id:
+            raise StateError(
+                f"the record file names new-version draft {record.id}, but Zenodo answers that "
+                f"the open new version of record {latest.record_id} is {draft.id}",
+                hint=f"discard the draft you do not want on Zenodo, then name the other one "
+                f"in {self.manifest.record_file} (or remove its entry) and run again",
+            )
+        self.notes.append(
+            f"new-version draft {record.id} held no files: the {len(draft.files)} files of "
+            f"version {latest.version or latest.record_id} were imported first"
+        )
+        return dataclasses.replace(located, record=draft)
+
+    def _release_of_latest(
+        self,
+        backend: Backend,
+        located: Located,
+        snapshot: LocalSnapshot,
+        policy: PlanPolicy,
+        the_plan: Plan,
+    ) -> tuple[Located, LocalSnapshot, Plan] | None:
+        """SPEC §13.3: a release of the latest published version re-uses it, also while the
+        record file names an open new-version draft, provided the files are the published
+        ones. The plan against the draft refuses the version (it is taken); the plan against
+        the published record is then a no-op, and the draft stays open and named."""
+        latest = self.latest_published
+        if (
+            the_plan.blocked_by != "version"
+            or located.kind != "draft"
+            or not policy.may_publish
+            or latest is None
+            or latest.record_id == located.record.id
+        ):
+            return None
+        published = backend.read_record(latest.record_id)
+        if published is None:
+            return None
+        as_published = Located("published", published, latest_version=latest.version)
+        snapshot = dataclasses.replace(snapshot, files=self.files.against(published.files))
+        reused = plan(snapshot, as_published, policy, self.codec)
+        if reused.action != "none":
+            return None  # other files (or metadata): the refusal stands
+        note = (
+            f"version {latest.version} is already published as record {published.id} with "
+            f"these files: re-used; the open draft {located.record.id} is left as it is"
+        )
+        return as_published, snapshot, dataclasses.replace(reused, notes=(*reused.notes, note))
 
     def _plan_communities(self, backend: Backend, located: Located, the_plan: Plan) -> Plan:
         """RDM only: the legacy API carries communities in the metadata itself."""

@@ -192,14 +192,17 @@ def _write_text(
     path: Path, root: Path | None, old_text: str | None, content: str | dict[str, Any]
 ) -> bool:
     """Write ``content`` (a JSON document, byte-stable) unless the bytes are unchanged."""
-    if isinstance(content, dict):
-        new_text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    else:
-        new_text = content
+    new_text = render_json(content) if isinstance(content, dict) else content
     if new_text == old_text:
         return False
     _write(path, root, new_text)
     return True
+
+
+def render_json(document: dict[str, Any]) -> str:
+    """The record file's bytes: sorted keys, fixed indentation, so that an unchanged record
+    never makes a git diff and a merged one reads like a written one."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _write(path: Path, root: Path | None, text: str) -> None:
@@ -242,5 +245,5 @@ def remove_entry(path: Path, endpoint_url: str, *, root: Path | None = None) -> 
     if endpoint_url not in document:
         return False
     del document[endpoint_url]
-    _write(path, root, json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    _write(path, root, render_json(document))
     return True

@@ -223,7 +223,7 @@ class LegacyBackend:
             return None
         path = f"/records/{record_id}"
         view = self.session.request_json(
-            "GET", path, idempotent=True, accept=RDM_JSON, ok=(200, 404, 406, 410)
+            "GET", path, idempotent=True, accept=RDM_JSON, ok=(200, 401, 403, 404, 406, 410)
         )
         versions = view.get("versions") if view is not None else None
         if view is None or not isinstance(versions, dict):
