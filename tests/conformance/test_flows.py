@@ -214,7 +214,7 @@ def test_a_published_record_tells_that_a_new_version_draft_is_open(
     from the index), stays true while only an edit draft is open, and our parser reads it.
     So a sync with nothing to change looks further (one search, read-only) only then. The
     search itself answers no hits here (no OpenSearch, inveniordm-real.md), so the naming is
-    tested on the emulator (tests/emulator/test_unnamed_drafts.py)."""
+    tested on the emulator (tests/sync/test_unnamed_drafts.py)."""
     from zenodo_publish.zenodo.rdm import shows_newer_draft
 
     zp(repo, capsys, "sync")
