@@ -151,6 +151,52 @@ def test_a_tag_runs_record_file_conflicting_with_main_keeps_the_later_state(
         commit_record_file(request(repo))
 
 
+def test_a_branch_runs_conflicting_record_file_is_combined_instead_of_failing(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """A push run named draft 3 while a release run published it and pushed first: the push
+    run's rebase conflicts on the same lines; its entry is combined with main's by the
+    record's state (the published one stays), nothing fails, and the local branch follows."""
+    import json
+
+    from zenodo_publish.sync.record_file import render_json
+
+    key = "https://sandbox.zenodo.org/api"
+
+    def entry(record_id: str, state: str, latest: str) -> dict[str, object]:
+        return {
+            "concept_id": "1",
+            "record_id": record_id,
+            "state": state,
+            "latest_published": {"record_id": latest, "version": f"1.{latest}.0"},
+        }
+
+    (repo.workspace / RECORD).write_text(render_json({key: entry("2", "published", "2")}))
+    git(repo.workspace, "add", RECORD)
+    git(repo.workspace, "commit", "-q", "-m", "Record file")
+    git(repo.workspace, "push", "-q", "origin", "main")
+    released = {key: entry("3", "published", "3")}
+    repo.push_from_elsewhere(tmp_path, RECORD, render_json(released), "Release 1.3.0")
+    (repo.workspace / RECORD).write_text(render_json({key: entry("3", "draft", "2")}))
+    outcome = commit_record_file(request(repo))
+    # main already holds the later state: nothing to add, and the branch follows main.
+    assert not outcome.committed
+    assert json.loads(repo.remote_file(RECORD)) == released
+    assert repo.remote_log()[0] == "Release 1.3.0"
+    assert git(repo.workspace, "rev-parse", "HEAD") == git(repo.remote, "rev-parse", "main")
+
+    # The other way round: this run holds the later state, main the earlier one.
+    repo.push_from_elsewhere(
+        tmp_path, RECORD, render_json({key: entry("4", "draft", "3")}), "A push named draft 4"
+    )
+    newer = {key: entry("4", "published", "4")}
+    (repo.workspace / RECORD).write_text(render_json(newer))
+    outcome = commit_record_file(request(repo))
+    assert outcome.committed
+    assert json.loads(repo.remote_file(RECORD)) == newer
+    assert git(repo.workspace, "rev-parse", "HEAD") == outcome.sha
+
+
 def test_non_fast_forward_is_fetched_rebased_and_pushed(repo: Repo, tmp_path: Path) -> None:
     theirs = repo.push_from_elsewhere(tmp_path, "notes.txt", "meanwhile\n", "Pushed meanwhile")
     write_record(repo)

@@ -224,7 +224,7 @@ def commit_record_file(
     repo_path = (Path(prefix) / request.record_file).as_posix() if prefix else request.record_file
     current = git.run("symbolic-ref", "-q", "--short", "HEAD", check=False).raw_stdout.strip()
     if current == request.branch:
-        return _commit_on_branch(git, request, say)
+        return _commit_on_branch(git, request, repo_path, say)
     say(
         f"HEAD is {'on ' + current if current else 'detached'}: committing on top of "
         f"`{request.branch}` fetched from the remote"
@@ -247,7 +247,9 @@ def _check_repository(git: Git) -> None:
         )
 
 
-def _commit_on_branch(git: Git, request: CommitRequest, say: _Say) -> CommitOutcome:
+def _commit_on_branch(
+    git: Git, request: CommitRequest, repo_path: str, say: _Say
+) -> CommitOutcome:
     paths = [request.record_file, *request.also_files]
     git.run("add", "--", *paths)
     if git.run("diff", "--cached", "--quiet", "--", *paths, check=False).returncode == 0:
@@ -269,6 +271,16 @@ def _commit_on_branch(git: Git, request: CommitRequest, say: _Say) -> CommitOutc
         rebased = git.run("rebase", "--autostash", "--quiet", "FETCH_HEAD", check=False)
         if rebased.returncode != 0:
             git.run("rebase", "--abort", check=False)
+            if not request.also_files:
+                # Another run rewrote the same record entry (a release run publishing the draft
+                # this run named): combine the two as a tag run does, by the record's state.
+                say(
+                    f"the record file conflicts with the new {request.branch}: combining the "
+                    "two entries by the record's state instead"
+                )
+                return _commit_on_fetched_tip(
+                    git, request, repo_path, say, base_rev="HEAD~1", move_branch=True
+                )
             raise GitError(
                 f"rebasing the record commit onto the new {request.branch} failed: "
                 f"{rebased.stderr.strip() or rebased.stdout.strip()}",
@@ -278,13 +290,22 @@ def _commit_on_branch(git: Git, request: CommitRequest, say: _Say) -> CommitOutc
 
 
 def _commit_on_fetched_tip(
-    git: Git, request: CommitRequest, repo_path: str, say: _Say
+    git: Git,
+    request: CommitRequest,
+    repo_path: str,
+    say: _Say,
+    *,
+    base_rev: str = "HEAD",
+    move_branch: bool = False,
 ) -> CommitOutcome:
-    # (repository path, this run's content, the content at HEAD) of each changed record file.
+    """Commit this run's record files on the fetched branch tip, each merged with the tip's
+    version against ``base_rev`` (what this run started from). ``move_branch``: the checked
+    out branch holds this run's own commit, which the pushed one replaces."""
+    # (repository path, this run's content, the content it started from) of each change.
     changes = [
         (path, ours, base)
         for path, ours in _record_files(request.repo_dir / request.record_file, repo_path)
-        if (base := _blob(git, "HEAD", path)) != ours
+        if (base := _blob(git, base_rev, path)) != ours
     ]
     if not changes:
         say(f"{request.record_file} unchanged: no commit")
@@ -299,11 +320,15 @@ def _commit_on_fetched_tip(
                 merged[path] = content
         if not merged:
             say(f"{request.branch} already has this record file: no commit")
+            if move_branch:
+                git.run("reset", "--keep", tip, check=False)
             return CommitOutcome(False, None, request.branch)
         sha = _commit_tree(git, request, tip, merged)
         rejection = _push(git, request, sha)
         if rejection is None:
             say(f"pushed {sha[:12]} to {request.branch}")
+            if move_branch and git.run("reset", "--keep", sha, check=False).returncode != 0:
+                say("the checked-out branch still points at this run's own commit")
             return CommitOutcome(True, sha, request.branch)
         if attempt < request.retries:
             say(f"{request.branch} moved on the remote: rebuilding (retry {attempt + 1})")
