@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 import subprocess
@@ -19,6 +20,7 @@ from zenodo_publish.github.git import (
     commit_record_file,
     restore_ownership,
 )
+from zenodo_publish.sync.record_file import render_json
 
 RECORD = ".zenodo-record.json"
 MESSAGE = "Update Zenodo record identifiers [skip ci]"
@@ -35,6 +37,19 @@ def request(repo: Repo, **overrides: object) -> CommitRequest:
     }
     values.update(overrides)
     return CommitRequest(**values)  # type: ignore[arg-type]
+
+
+SANDBOX_API = "https://sandbox.zenodo.org/api"
+
+
+def entry(record_id: str, state: str, latest: str) -> dict[str, object]:
+    """A record file entry of concept 1 (for the merges of two runs' entries)."""
+    return {
+        "concept_id": "1",
+        "record_id": record_id,
+        "state": state,
+        "latest_published": {"record_id": latest, "version": f"1.{latest}.0"},
+    }
 
 
 def write_record(repo: Repo, record_id: str = "123") -> None:
@@ -117,19 +132,7 @@ def test_a_tag_runs_record_file_conflicting_with_main_keeps_the_later_state(
     """Both sides rewrote the same entry (a release run published draft 3 while a push run
     named it): git's line merge conflicts, the record merge keeps the published state, and
     the release run's commit-back goes through instead of failing with exit 5."""
-    import json
-
-    from zenodo_publish.sync.record_file import render_json
-
-    def entry(record_id: str, state: str, latest: str) -> dict[str, object]:
-        return {
-            "concept_id": "1",
-            "record_id": record_id,
-            "state": state,
-            "latest_published": {"record_id": latest, "version": f"1.{latest}.0"},
-        }
-
-    key = "https://sandbox.zenodo.org/api"
+    key = SANDBOX_API
     (repo.workspace / RECORD).write_text(render_json({key: entry("2", "published", "2")}))
     git(repo.workspace, "add", RECORD)
     git(repo.workspace, "commit", "-q", "-m", "Record file")
@@ -157,20 +160,7 @@ def test_a_branch_runs_conflicting_record_file_is_combined_instead_of_failing(
     """A push run named draft 3 while a release run published it and pushed first: the push
     run's rebase conflicts on the same lines; its entry is combined with main's by the
     record's state (the published one stays), nothing fails, and the local branch follows."""
-    import json
-
-    from zenodo_publish.sync.record_file import render_json
-
-    key = "https://sandbox.zenodo.org/api"
-
-    def entry(record_id: str, state: str, latest: str) -> dict[str, object]:
-        return {
-            "concept_id": "1",
-            "record_id": record_id,
-            "state": state,
-            "latest_published": {"record_id": latest, "version": f"1.{latest}.0"},
-        }
-
+    key = SANDBOX_API
     (repo.workspace / RECORD).write_text(render_json({key: entry("2", "published", "2")}))
     git(repo.workspace, "add", RECORD)
     git(repo.workspace, "commit", "-q", "-m", "Record file")

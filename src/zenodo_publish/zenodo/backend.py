@@ -96,6 +96,24 @@ class UploadSpec:
     learned: Callable[[str], None] | None = None
 
 
+class _DraftFinder(Protocol):
+    def find_drafts(self, query: str) -> list[RemoteRecord]: ...
+    def read_draft(self, record_id: str) -> RemoteRecord | None: ...
+
+
+def open_new_version_draft(
+    backend: _DraftFinder, published: RemoteRecord, concept_query: Callable[[str], str]
+) -> RemoteRecord | None:
+    """:meth:`Backend.open_new_version_draft` for both APIs; ``concept_query`` spells the
+    search for one concept's records in the API's syntax."""
+    concept = published.concept_id
+    if not published.newer_draft_open or concept is None:
+        return None
+    drafts = [d for d in backend.find_drafts(concept_query(concept)) if d.concept_id == concept]
+    # A concept has one new-version draft at most; anything else is a search to distrust.
+    return backend.read_draft(drafts[0].id) if len(drafts) == 1 else None
+
+
 class Backend(Protocol):
     """What the sync engine needs from Zenodo. All ids are strings."""
 

@@ -37,6 +37,7 @@ from zenodo_publish.zenodo.backend import (
     RemoteRecord,
     UploadSpec,
     md5_hex,
+    open_new_version_draft,
     optional_str,
     require,
     require_type,
@@ -234,11 +235,7 @@ class LegacyBackend:
         return replace(record, is_latest=is_latest, newer_draft_open=shows_newer_draft(view))
 
     def open_new_version_draft(self, published: RemoteRecord) -> RemoteRecord | None:
-        if not published.newer_draft_open or published.concept_id is None:
-            return None
-        concept = published.concept_id
-        drafts = [d for d in self.find_drafts(f"conceptrecid:{concept}") if d.concept_id == concept]
-        return self.read_draft(drafts[0].id) if len(drafts) == 1 else None
+        return open_new_version_draft(self, published, lambda concept: f"conceptrecid:{concept}")
 
     def find_own(self, query: str) -> list[RemoteRecord]:
         # With all_versions the list has every draft and published version, newest first.

@@ -36,6 +36,7 @@ from zenodo_publish.zenodo.backend import (
     UploadSpec,
     int_or_none,
     md5_hex,
+    open_new_version_draft,
     optional_object,
     optional_str,
     require,
@@ -228,12 +229,7 @@ class RDMBackend:
         return sorted(versions, key=lambda r: r.version_index or 0, reverse=True)
 
     def open_new_version_draft(self, published: RemoteRecord) -> RemoteRecord | None:
-        if not published.newer_draft_open or published.concept_id is None:
-            return None
-        concept = published.concept_id
-        drafts = [d for d in self.find_drafts(f'parent.id:"{concept}"') if d.concept_id == concept]
-        # A concept has one new-version draft at most; anything else is a search to distrust.
-        return self.read_draft(drafts[0].id) if len(drafts) == 1 else None
+        return open_new_version_draft(self, published, lambda concept: f'parent.id:"{concept}"')
 
     def find_own(self, query: str) -> list[RemoteRecord]:
         # With allversions the user's search lists drafts and every published version.
