@@ -247,9 +247,7 @@ def _check_repository(git: Git) -> None:
         )
 
 
-def _commit_on_branch(
-    git: Git, request: CommitRequest, repo_path: str, say: _Say
-) -> CommitOutcome:
+def _commit_on_branch(git: Git, request: CommitRequest, repo_path: str, say: _Say) -> CommitOutcome:
     paths = [request.record_file, *request.also_files]
     git.run("add", "--", *paths)
     if git.run("diff", "--cached", "--quiet", "--", *paths, check=False).returncode == 0:

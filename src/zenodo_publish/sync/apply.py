@@ -42,6 +42,18 @@ class Applied:
     notes: tuple[str, ...]
 
 
+def needs_file_import(draft: RemoteRecord, backend: Backend) -> bool:
+    """An RDM new-version draft that holds no files (not even pending ones): its previous
+    version's files were never imported (see :meth:`Applier._with_imported_files`)."""
+    return (
+        backend.name == "rdm"
+        and draft.is_draft
+        and not draft.is_published
+        and not draft.files
+        and (draft.version_index or 0) >= 2
+    )
+
+
 class Applier:
     def __init__(
         self,
@@ -111,13 +123,27 @@ class Applier:
                 return backend.create_draft(dict(plan.body))
         record: RemoteRecord = located.record
         if plan.action == "update_draft":
-            return record
+            return self._with_imported_files(record)
         if plan.action == "new_version":
             # New-version creation returns the existing draft when there is one: safe to repeat.
             return _twice(lambda: backend.new_version(record.id))
         if plan.action == "edit":
             return _twice(lambda: backend.edit(record.id))
         raise AssertionError(f"unknown plan action {plan.action!r}")
+
+    def _with_imported_files(self, draft: RemoteRecord) -> RemoteRecord:
+        """A new-version draft holding no files: a run was killed between opening it and
+        importing the previous version's files (RDM does the two in two requests). Import them
+        now, as that run would have, so that only changed files travel, not every file again.
+        (The legacy API imports when it opens a new version.)"""
+        if not needs_file_import(draft, self._backend):
+            return draft
+        imported = self._backend.import_files(draft.id)
+        self._notes.append(
+            f"new-version draft {draft.id} held no files: the previous version's "
+            f"{len(imported)} were imported first"
+        )
+        return dataclasses.replace(draft, files=imported)
 
     # --- files ------------------------------------------------------------------------------
 

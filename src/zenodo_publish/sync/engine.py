@@ -23,7 +23,7 @@ from zenodo_publish.manifest import Endpoint, LocalState, Manifest, load_manifes
 from zenodo_publish.manifest import resolve_files as resolve_local_files
 from zenodo_publish.manifest.source_archive import add_source_archives
 from zenodo_publish.sync import concepts, publish_rules
-from zenodo_publish.sync.apply import Applier
+from zenodo_publish.sync.apply import Applier, needs_file_import
 from zenodo_publish.sync.codec import codec_for
 from zenodo_publish.sync.force import checked_force_upload
 from zenodo_publish.sync.local_files import LocalFiles
@@ -184,7 +184,6 @@ class _Run:
             self.latest_published = _latest_published(backend, located, entry)
             if self.latest_published is not None:
                 located = dataclasses.replace(located, latest_version=self.latest_published.version)
-            located = self._complete_import(backend, located)
             snapshot = self._snapshot(located)
             if publishing:
                 publish_rules.check_not_prerelease(self.manifest, self.resolved.metadata.version)
@@ -199,6 +198,12 @@ class _Run:
                 located = confirm_no_open_draft(backend, located)
                 snapshot = dataclasses.replace(snapshot, files=self._wanted(located))
                 the_plan = plan(snapshot, located, policy, self.codec)
+            if located.kind == "draft" and needs_file_import(located.record, backend):
+                note = (
+                    f"new-version draft {located.record.id} holds no files yet: a sync imports "
+                    "the previous version's files first and uploads only what differs"
+                )
+                the_plan = dataclasses.replace(the_plan, notes=(*the_plan.notes, note))
             # A draft the record file names (keeps naming) while this run's outcome is the
             # published record: SPEC §13.5 (the open draft) and §13.3 (a release re-uses).
             kept_draft: RemoteRecord | None = None
@@ -292,35 +297,6 @@ class _Run:
             )
             return None
         return draft
-
-    def _complete_import(self, backend: Backend, located: Located) -> Located:
-        """A new-version draft holding no files: a run was killed between opening it and
-        importing the published version's files (RDM does the two in two requests). Import
-        them now, as that run would have, so that only changed files travel, not all again."""
-        latest = self.latest_published
-        record = located.record
-        if (
-            located.kind != "draft"
-            or record.files
-            or latest is None
-            or latest.record_id == record.id
-            or self.request.mode == "plan"
-            or self.request.dry_run
-        ):
-            return located
-        draft = backend.new_version(latest.record_id)
-        if draft.id != record.id:
-            raise StateError(
-                f"the record file names new-version draft {record.id}, but Zenodo answers that "
-                f"the open new version of record {latest.record_id} is {draft.id}",
-                hint=f"discard the draft you do not want on Zenodo, then name the other one "
-                f"in {self.manifest.record_file} (or remove its entry) and run again",
-            )
-        self.notes.append(
-            f"new-version draft {record.id} held no files: the {len(draft.files)} files of "
-            f"version {latest.version or latest.record_id} were imported first"
-        )
-        return dataclasses.replace(located, record=draft)
 
     def _release_of_latest(
         self,
