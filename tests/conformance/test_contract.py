@@ -157,6 +157,10 @@ def test_a_published_records_versions_tell_whether_a_new_version_draft_is_open(
     assert api.delete(f"/records/{rid}/draft").status_code == 204
     new = api.post(f"/records/{rid}/versions").json()
     assert flags() == (True, False)
+    # The published record can still be edited (a metadata-only re-release does that).
+    assert api.post(f"/records/{rid}/draft").status_code == 201
+    assert api.post(f"/records/{rid}/draft/actions/publish").status_code == 202
+    assert flags() == (True, False)
     # (Not discarded here: the harness's SQLite does not enforce the foreign key that keeps
     # InvenioRDM from deleting the parent with a discarded new-version draft.)
     assert api.post(f"/records/{new['id']}/draft/actions/files-import").status_code == 201

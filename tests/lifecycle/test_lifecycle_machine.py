@@ -331,8 +331,16 @@ class LifecycleMachine(RuleBasedStateMachine):
             else:
                 # The run's outcome is another record (the published version a release
                 # re-used), or it only named a draft it found: the draft is the next
-                # version's, and this run touched none of its files.
+                # version's, and this run touched none of its files ...
                 assert draft.files == drafts_before.get(draft.record_id), (draft, run.log)
+                # ... and the published version it re-used, or had nothing to change against,
+                # holds exactly the commit's files.
+                outcome = run.outputs.get("record_id")
+                reference = next(
+                    (v for v in concept.published if v.record_id == outcome), concept.latest
+                )
+                assert reference is not None, run.log
+                assert reference.files == self.world.tree_files(commit, ds.folder), run.log
 
     def _concept_of(self, ds: Dataset) -> Concept | None:
         mine = [c for c in self.world.concepts() if any(ds.marker in v.markers for v in _all(c))]

@@ -19,6 +19,7 @@ from engine_support import (
     assert_converged,
     calls,
     make_repo,
+    only_concept,
     record_entry,
     upload_calls,
     writes,
@@ -248,3 +249,27 @@ def test_a_new_version_draft_without_this_datasets_marker_is_left_alone(
     assert writes(harness.log()) == []
     assert (result.ids.record_id, result.ids.state) == ("2", "published")
     assert any("does not carry this dataset's marker" in m for m in result.messages)
+
+
+def test_a_metadata_only_re_release_edits_the_published_version_while_a_draft_is_open(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """Same files, a corrected description: the release of 1.0.0 edits and republishes
+    record 2 as it does with no draft open; draft 3 stays open and named."""
+    repo, doi = _published_and_stray(harness, tmp_path, "rdm")
+    harness.run(repo)  # names draft 3
+    manifest = repo / "zenodo.yaml"
+    manifest.write_text(manifest.read_text().replace("title: ", "title: Corrected ", 1))
+    harness.mark()
+
+    again = harness.run(repo, "publish", version="1.0.0")
+
+    assert writes(harness.log())[0] == "POST /api/records/2/draft"
+    assert again.published is True
+    assert (again.ids.record_id, again.ids.state, again.ids.doi) == ("2", "published", doi)
+    entry = record_entry(repo, harness.emu.api_url)
+    assert entry is not None and (entry["record_id"], entry["state"]) == ("3", "draft")
+    assert entry["latest_published"]["doi"] == doi
+    concept = only_concept(harness.emu)
+    assert [d.record_id for d in concept.drafts] == ["3"]
+    assert concept.published[-1].metadata["title"].startswith("Corrected ")

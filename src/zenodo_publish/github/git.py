@@ -326,7 +326,12 @@ def _commit_on_fetched_tip(
         if rejection is None:
             say(f"pushed {sha[:12]} to {request.branch}")
             if move_branch and git.run("reset", "--keep", sha, check=False).returncode != 0:
-                say("the checked-out branch still points at this run's own commit")
+                say(
+                    f"warning: the checked-out {request.branch} still points at this run's own "
+                    f"commit, not at the pushed {sha[:12]} (local changes to files that "
+                    f"{request.branch} also changed stand in the way): later git steps of this "
+                    "job should fetch and reset first"
+                )
             return CommitOutcome(True, sha, request.branch)
         if attempt < request.retries:
             say(f"{request.branch} moved on the remote: rebuilding (retry {attempt + 1})")

@@ -309,7 +309,8 @@ class _Run:
         """SPEC §13.3: a release of the latest published version re-uses it, also while the
         record file names an open new-version draft, provided the files are the published
         ones. The plan against the draft refuses the version (it is taken); the plan against
-        the published record is then a no-op, and the draft stays open and named."""
+        the published record is then a no-op (or a metadata edit, published as without a
+        draft), and the draft stays open and named."""
         latest = self.latest_published
         if (
             the_plan.blocked_by != "version"
@@ -325,8 +326,10 @@ class _Run:
         as_published = Located("published", published, latest_version=latest.version)
         snapshot = dataclasses.replace(snapshot, files=self.files.against(published.files))
         reused = plan(snapshot, as_published, policy, self.codec)
-        if reused.action != "none":
-            return None  # other files (or metadata): the refusal stands
+        if reused.action not in ("none", "edit"):
+            return None  # other files: the refusal stands
+        # Same files: a no-op, or (metadata only) an edit of the published record, exactly as
+        # when no draft is open.
         note = (
             f"version {latest.version} is already published as record {published.id} with "
             f"these files: re-used; the open draft {located.record.id} is left as it is"
