@@ -659,3 +659,22 @@ def test_found_a_re_release_of_a_second_dataset_on_legacy(
         lambda m: m.tag(folder="rivers", pre=False, release=False, version="1.1.0"),
         machine_class=LegacyLifecycleMachine,
     )
+
+
+def test_found_two_runs_deleting_the_same_file(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    """Found by the nightly profile (legacy): a push removing a.csv starts a run; a second run
+    of the same commit deletes a.csv first, so the first run's DELETE answers 404 "File with
+    key a.csv not found" and it exited 3. A file to delete that is gone already is now a
+    reason to re-read the draft and re-plan (nothing left to do), like a key another run put
+    there already."""
+    replay(
+        emulator,
+        tmp_path,
+        LifecycleMachine.second_dataset,
+        lambda m: m.cli_sync(folder="."),
+        lambda m: m.cli_sync(folder="."),
+        lambda m: m.push_file(content="1\n", folder=".", name="c.txt"),
+        lambda m: m.second_run_meanwhile(folder=".", n=1),
+        lambda m: m.push_removal(folder=".", index=0),
+        machine_class=LegacyLifecycleMachine,
+    )

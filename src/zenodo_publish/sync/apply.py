@@ -15,6 +15,7 @@ from typing import IO
 
 from zenodo_publish.errors import (
     IntegrityError,
+    NotFoundError,
     PolicyError,
     PublishOutcomeUnknown,
     RateLimitedError,
@@ -166,7 +167,7 @@ class Applier:
                 try:
                     draft = self._file_pass(draft, ops, local)
                     break
-                except (*_PASSING_FAULTS, ValidationRejected) as error:
+                except (*_PASSING_FAULTS, ValidationRejected, NotFoundError) as error:
                     if attempt == _FILE_PASSES or not _worth_another_pass(error):
                         raise
                     self._reporter.info(f"   {error.message}; re-reading the draft and resuming")
@@ -290,11 +291,14 @@ _PHASE_TITLES = {
 
 
 def _worth_another_pass(error: Exception) -> bool:
-    """A passing fault, or a key that is in the draft already: another run at the same time (or
-    an answer this run lost) put it there meanwhile. Re-planning from the draft's files then
-    decides whether it still needs uploading (same md5: no)."""
+    """A passing fault; a key that is in the draft already; or a file to delete that is gone
+    already: another run at the same time (or an answer this run lost) changed the draft
+    meanwhile. Re-planning from the draft's files then decides what is still to do (same md5:
+    nothing; a vanished draft stops the run)."""
     if isinstance(error, ValidationRejected):
         return "already exists" in (error.server_message or "").lower()
+    if isinstance(error, NotFoundError):
+        return error.method == "DELETE"
     return True
 
 
