@@ -167,6 +167,14 @@ def _class_for(status: int, server_message: str | None) -> type[ZenodoAPIError]:
     return ZenodoAPIError
 
 
+def says_remove_all_files_first(error: ValidationRejected) -> bool:
+    """InvenioRDM's refusal to import files into a draft that holds some already (400
+    "Please remove all files first.", in the message or a field error): another run opened
+    the same new version and imported first (zenodo-api.md §5.5)."""
+    texts = [error.server_message or "", *(m for f in error.field_errors for m in f.messages)]
+    return any("remove all files first" in text.lower() for text in texts)
+
+
 def format_field_errors(field_errors: Sequence[FieldError]) -> str:
     lines = []
     for item in field_errors:

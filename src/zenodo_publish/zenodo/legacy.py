@@ -42,6 +42,7 @@ from zenodo_publish.zenodo.backend import (
     require,
     require_type,
 )
+from zenodo_publish.zenodo.errormap import says_remove_all_files_first
 from zenodo_publish.zenodo.http import (
     PLAIN_JSON,
     RDM_JSON,
@@ -99,11 +100,6 @@ def parse_deposition(data: dict[str, Any], call: str) -> RemoteRecord:
         field_errors=(),
         raw=data,
     )
-
-
-def _is_remove_files_first(exc: ValidationRejected) -> bool:
-    texts = [exc.server_message or ""] + [m for f in exc.field_errors for m in f.messages]
-    return any("remove all files first" in t.lower() for t in texts)
 
 
 class LegacyBackend:
@@ -274,7 +270,7 @@ class LegacyBackend:
         try:
             return self._call("POST", self._dep(record_id, "/actions/newversion"), idempotent=False)
         except ValidationRejected as exc:
-            if not _is_remove_files_first(exc):
+            if not says_remove_all_files_first(exc):
                 raise
         current = self._call("GET", self._dep(record_id), idempotent=True)
         if current.concept_id is None:

@@ -42,7 +42,7 @@ from zenodo_publish.zenodo.backend import (
     require,
     require_type,
 )
-from zenodo_publish.zenodo.errormap import parse_field_errors
+from zenodo_publish.zenodo.errormap import parse_field_errors, says_remove_all_files_first
 from zenodo_publish.zenodo.http import ZenodoSession, parse_json_object
 from zenodo_publish.zenodo.uploads import (
     StreamOpener,
@@ -275,11 +275,7 @@ class RDMBackend:
                 # Another run opened the same new version (InvenioRDM answers with the open
                 # draft) and imported first: the draft holds files now, and InvenioRDM refuses
                 # a second import. The draft as it is now is what this run goes on from.
-                said = [
-                    error.server_message or "",
-                    *(m for f in error.field_errors for m in f.messages),
-                ]
-                if not any("remove all files first" in text.lower() for text in said):
+                if not says_remove_all_files_first(error):
                     raise
                 fresh = self.read_draft(draft.id)
                 if fresh is None:
