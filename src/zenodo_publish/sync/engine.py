@@ -80,6 +80,11 @@ class SyncRequest:
     #: concept checks, once, that no other run created one too (sync.concepts).
     runs_may_race: bool = False
 
+    @property
+    def shows_only(self) -> bool:
+        """A plan or a dry run: reads Zenodo, shows what a sync would do, writes nothing."""
+        return self.mode == "plan" or self.dry_run
+
 
 def run(
     request: SyncRequest,
@@ -219,7 +224,7 @@ class _Run:
         the_plan = self._plan_communities(backend, located, the_plan)
         self.notes.extend(the_plan.notes)
         self._report_plan(the_plan)
-        if request.mode == "plan" or request.dry_run:
+        if request.shows_only:
             ids = self._ids(located.record) if located.record is not None else RecordIds()
             ids = dataclasses.replace(ids, review_state=self.community_plan.review_state)
             return self._result(ids, the_plan, plan_only=True)
@@ -534,7 +539,7 @@ class _Run:
         )
 
     def _wanted(self, located: Located) -> tuple[WantedFile, ...]:
-        if self.request.mode == "plan" or self.request.dry_run:
+        if self.request.shows_only:
             return self.files.hashed()  # a plan that is shown lists every file's md5
         return self.files.against(located.record.files if located.record is not None else {})
 
@@ -684,7 +689,7 @@ def _unnamed_draft_note(draft: RemoteRecord, request: SyncRequest) -> str:
         f"new-version draft {draft.id} of this concept is open and the record file does not "
         "name it (left by an interrupted run, or one whose record file did not reach git)"
     )
-    if request.mode == "plan" or request.dry_run:
+    if request.shows_only:
         return f"{found}; a sync names it and leaves it as it is"
     return f"{found}: the record file names it now; the next change is made there"
 
