@@ -1,5 +1,3 @@
-import sys
+from zenodo_publish.cli import entry
 
-from zenodo_publish.cli import main
-
-sys.exit(main())
+entry()

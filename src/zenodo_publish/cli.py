@@ -13,11 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Protocol, cast
+from typing import NoReturn, Protocol, cast
 
 from zenodo_publish import __version__, checksum
 from zenodo_publish.errors import ZenodoPublishError
 from zenodo_publish.escape import for_terminal
+from zenodo_publish.process_exit import exit_process
 from zenodo_publish.redact import redact
 
 #: Subcommands in the order ``--help`` lists them.
@@ -104,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zenodo-publish: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def entry() -> NoReturn:
+    """The ``zenodo-publish`` console script (``python -m zenodo_publish`` too)."""
+    exit_process(main())
 
 
 def report_error(error: ZenodoPublishError, *, debug: bool = False) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from zenodo_publish import checksum, paths, tokens
 from zenodo_publish.collection.manifest import is_collection
@@ -52,6 +51,7 @@ from zenodo_publish.github.workflow import Workflow
 from zenodo_publish.humanize import plural
 from zenodo_publish.manifest.loader import parse_yaml
 from zenodo_publish.manifest.settings import parse_endpoint
+from zenodo_publish.process_exit import exit_process
 
 if TYPE_CHECKING:
     from zenodo_publish.collection.run import CollectionResult
@@ -502,5 +502,5 @@ def _append_summary(environ: Mapping[str, str], markdown: str, log: Workflow) ->
         log.warning(f"cannot write the step summary: {error}")
 
 
-def run() -> None:
-    sys.exit(main())
+def run() -> NoReturn:
+    exit_process(main())
