@@ -142,6 +142,22 @@ class Comparison:
     def met(self) -> bool:
         return all(value <= WITHIN for value in self.ratios().values())
 
+    def ratios_besides_checks(self, md5_cpu_per_byte: float, hashed_bytes: int) -> dict[str, float]:
+        """The ratios with what SPEC §5 makes zenodo-publish do and the peers skip taken out of
+        its side: the md5 of every local byte (CPU: ``hashed_bytes`` at this machine's md5
+        speed) and the search before a first create (requests). Wall time, bytes and memory
+        stay as measured."""
+        adjusted = dataclasses.replace(
+            self.ours,
+            requests=self.ours.requests - self.ours.searches,
+            cpu=max(self.ours.cpu - hashed_bytes * md5_cpu_per_byte, 0.0),
+        )
+        return Comparison(self.peer, self.workload, self.latency, adjusted, self.theirs).ratios()
+
+    def met_besides_checks(self, md5_cpu_per_byte: float, hashed_bytes: int) -> bool:
+        ratios = self.ratios_besides_checks(md5_cpu_per_byte, hashed_bytes)
+        return all(value <= WITHIN for value in ratios.values())
+
 
 @dataclass
 class PeerResults:
@@ -153,6 +169,10 @@ class PeerResults:
 
     def local_bytes(self, workload: str) -> int:
         return self.big_bytes if workload == "E" else SMALL_BYTES
+
+    def met_besides_checks(self, c: Comparison) -> bool:
+        """``c`` is met once zenodo-publish's md5 and first-sync search are taken out."""
+        return c.met_besides_checks(self.md5_cpu_per_byte, self.local_bytes(c.workload))
 
 
 # --- installing the peers ---------------------------------------------------------------------
@@ -533,4 +553,11 @@ def _why(c: Comparison, results: PeerResults) -> str:
             text = f"{name} {ratio:.2f}"
         parts.append(text)
     where = f"{results.installed[c.peer.key]}, {c.workload}, {c.latency * 1000:.0f} ms"
-    return f"{where}: " + "; ".join(parts)
+    besides = c.ratios_besides_checks(results.md5_cpu_per_byte, results.local_bytes(c.workload))
+    still = [f"{name} {ratio:.2f}" for name, ratio in besides.items() if ratio > WITHIN]
+    verdict = (
+        "still above 1.1 without the md5 and the search: " + ", ".join(still)
+        if still
+        else "every ratio ≤ 1.1 without the md5 and the search"
+    )
+    return f"{where}: " + "; ".join(parts) + f". {verdict.capitalize()}"

@@ -606,6 +606,20 @@ def peer_comparison(bench: Bench, big: Path) -> list[Row]:
                 ratio <= 1.1,
             )
         )
+    besides = sum(1 for c in cells if results.met_besides_checks(c))
+    rows.append(
+        Row(
+            "10d",
+            "peers: cells where every ratio is ≤ 1.1 once zenodo-publish's md5 of each local "
+            "byte (SPEC §5 step 4) and its search before a first create (§5 step 1) are taken "
+            "out of its CPU time and request count (the peers do neither)",
+            f"{besides} of {len(cells)}",
+            "the cells of 10a",
+            None,
+            "–",
+            None,
+        )
+    )
     bench.note(
         "Rows 10: see the Peers section below; peers are installed from PyPI into venvs of "
         "their own (cached), driven by `bench/peer_driver.py` as their users drive them, and "
