@@ -399,3 +399,72 @@ def test_a_record_folder_on_a_detached_tag_is_committed_on_top_of_the_branch(
     assert git(repo.workspace, "rev-parse", "--abbrev-ref", "HEAD") == "HEAD"  # still detached
     # Nothing new: no second commit.
     assert commit_record_file(request(repo, record_file=".zenodo/records")).committed is False
+
+
+def citation(title: str, doi: str) -> str:
+    # The title and the DOI lines far enough apart that git merges changes to each separately.
+    return (
+        f"cff-version: 1.2.0\ntitle: {title}\nmessage: Cite this dataset.\n"
+        f"type: dataset\nversion: 1.3.0\ndoi: {doi}\n"
+    )
+
+
+def push_release_record_and_citation(repo: Repo, tmp_path: Path, cff: str) -> None:
+    """Elsewhere, meanwhile: a release run published draft 3 and pushed its record file, and
+    someone changed CITATION.cff."""
+    other = tmp_path / "other-clone"
+    subprocess.run(["git", "clone", "-q", repo.url, str(other)], check=True)
+    (other / RECORD).write_text(render_json({SANDBOX_API: entry("3", "published", "3")}))
+    (other / "CITATION.cff").write_text(cff)
+    git(other, "add", RECORD, "CITATION.cff")
+    git(other, "commit", "-q", "-m", "Release 1.3.0")
+    git(other, "push", "-q", "origin", "HEAD:main")
+
+
+def start_from_published_2(repo: Repo) -> None:
+    (repo.workspace / RECORD).write_text(render_json({SANDBOX_API: entry("2", "published", "2")}))
+    (repo.workspace / "CITATION.cff").write_text(citation("Data", "10.5072/zenodo.2"))
+    git(repo.workspace, "add", RECORD, "CITATION.cff")
+    git(repo.workspace, "commit", "-q", "-m", "Record file and citation")
+    git(repo.workspace, "push", "-q", "origin", "main")
+
+
+def test_a_conflicting_branch_run_that_wrote_citation_files_is_combined_file_by_file(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """A push run named draft 3 and wrote its DOI into CITATION.cff, while a release run
+    published draft 3 and someone retitled CITATION.cff: the rebase conflicts on the record
+    file. Each file is combined with main's instead of failing (exit 5 before): the record
+    entry by the record's state (the published one stays), CITATION.cff line by line (main's
+    title and this run's DOI)."""
+    start_from_published_2(repo)
+    push_release_record_and_citation(repo, tmp_path, citation("Better data", "10.5072/zenodo.2"))
+    (repo.workspace / RECORD).write_text(render_json({SANDBOX_API: entry("3", "draft", "2")}))
+    (repo.workspace / "CITATION.cff").write_text(citation("Data", "10.5072/zenodo.3"))
+    said: list[str] = []
+
+    outcome = commit_record_file(request(repo, also_files=("CITATION.cff",)), log=said.append)
+
+    assert outcome.committed
+    assert repo.remote_log()[:2] == ["Update Zenodo record identifiers [skip ci]", "Release 1.3.0"]
+    assert json.loads(repo.remote_file(RECORD)) == {SANDBOX_API: entry("3", "published", "3")}
+    assert repo.remote_file("CITATION.cff") + "\n" == citation("Better data", "10.5072/zenodo.3")
+    assert git(repo.remote, "show", "--name-only", "--format=", "main").split() == ["CITATION.cff"]
+    assert git(repo.workspace, "rev-parse", "HEAD") == outcome.sha
+    assert any("combining each file it changed" in line for line in said)
+
+
+def test_citation_changes_to_the_same_lines_stop_the_run_and_push_nothing(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """main's CITATION.cff got another DOI on the very line this run wrote: that is no merge
+    to guess; the run stops naming the file, and main is left as it was."""
+    start_from_published_2(repo)
+    push_release_record_and_citation(repo, tmp_path, citation("Data", "10.5072/zenodo.99"))
+    before = repo.remote_head()
+    (repo.workspace / RECORD).write_text(render_json({SANDBOX_API: entry("3", "draft", "2")}))
+    (repo.workspace / "CITATION.cff").write_text(citation("Data", "10.5072/zenodo.3"))
+
+    with pytest.raises(GitError, match=r"CITATION\.cff changed on main .* cannot combine them"):
+        commit_record_file(request(repo, also_files=("CITATION.cff",)))
+    assert repo.remote_head() == before

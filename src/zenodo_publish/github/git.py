@@ -9,8 +9,10 @@
   fetched, rebased and retried. Runs whose HEAD is not the target branch (tag and release runs
   check out a detached tag) build the commit on the fetched tip of the target branch with git
   plumbing (three-way merge of each changed record file, temporary index), so the workspace and
-  its HEAD stay exactly as the checkout left them. A collection's record folder goes the same
-  way as the single record file: every changed ``<key>.json`` in one commit.
+  its HEAD stay exactly as the checkout left them. A branch run whose rebase conflicts falls
+  back to that plumbing too, with the files it also wrote (CITATION.cff, the README badge)
+  merged line by line. A collection's record folder goes the same way as the single record
+  file: every changed ``<key>.json`` in one commit.
 - A ``github_token`` travels only as ``http.<server>/.extraheader`` in ``GIT_CONFIG_COUNT`` /
   ``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_VALUE_n`` variables of the one git process that talks to
   the remote: never in argv (which every process on a self-hosted runner can read), never in
@@ -221,10 +223,9 @@ def commit_record_file(
         say(f"{message}: not committed ({hint})")
         return CommitOutcome(False, None, request.branch)
     prefix = git.out("rev-parse", "--show-prefix")
-    repo_path = (Path(prefix) / request.record_file).as_posix() if prefix else request.record_file
     current = git.run("symbolic-ref", "-q", "--short", "HEAD", check=False).raw_stdout.strip()
     if current == request.branch:
-        return _commit_on_branch(git, request, repo_path, say)
+        return _commit_on_branch(git, request, prefix, say)
     say(
         f"HEAD is {'on ' + current if current else 'detached'}: committing on top of "
         f"`{request.branch}` fetched from the remote"
@@ -234,7 +235,13 @@ def commit_record_file(
             f"{', '.join(request.also_files)} changed, but only the record file is committed "
             "from a tag or another branch: write DOIs from a branch run (push, then tag)"
         )
-    return _commit_on_fetched_tip(git, request, repo_path, say)
+    return _commit_on_fetched_tip(git, request, prefix, say)
+
+
+def _in_repository(prefix: str, name: str) -> str:
+    """``name`` (relative to the work tree folder git was run in) as a path from the
+    repository's top (``prefix``: ``git rev-parse --show-prefix`` there)."""
+    return (Path(prefix) / name).as_posix() if prefix else name
 
 
 def _check_repository(git: Git) -> None:
@@ -247,7 +254,7 @@ def _check_repository(git: Git) -> None:
         )
 
 
-def _commit_on_branch(git: Git, request: CommitRequest, repo_path: str, say: _Say) -> CommitOutcome:
+def _commit_on_branch(git: Git, request: CommitRequest, prefix: str, say: _Say) -> CommitOutcome:
     paths = [request.record_file, *request.also_files]
     git.run("add", "--", *paths)
     if git.run("diff", "--cached", "--quiet", "--", *paths, check=False).returncode == 0:
@@ -269,20 +276,22 @@ def _commit_on_branch(git: Git, request: CommitRequest, repo_path: str, say: _Sa
         rebased = git.run("rebase", "--autostash", "--quiet", "FETCH_HEAD", check=False)
         if rebased.returncode != 0:
             git.run("rebase", "--abort", check=False)
-            if not request.also_files:
-                # Another run rewrote the same record entry (a release run publishing the draft
-                # this run named): combine the two as a tag run does, by the record's state.
-                say(
-                    f"the record file conflicts with the new {request.branch}: combining the "
-                    "two entries by the record's state instead"
-                )
-                return _commit_on_fetched_tip(
-                    git, request, repo_path, say, base_rev="HEAD~1", move_branch=True
-                )
-            raise GitError(
-                f"rebasing the record commit onto the new {request.branch} failed: "
-                f"{rebased.stderr.strip() or rebased.stdout.strip()}",
-                hint="someone else changed the record file at the same time; re-run the job",
+            # Another run rewrote the same record entry (a release run publishing the draft
+            # this run named), or changed a file this run also wrote (CITATION.cff, README):
+            # combine file by file instead, the record file by the record's state as a tag run
+            # does, the others line by line; only changes to the same lines of those stop it.
+            say(
+                f"this run's commit conflicts with the new {request.branch}: combining each "
+                "file it changed with the branch's instead"
+            )
+            return _commit_on_fetched_tip(
+                git,
+                request,
+                prefix,
+                say,
+                base_rev="HEAD~1",
+                move_branch=True,
+                also_files=request.also_files,
             )
     raise _gave_up(request)
 
@@ -290,19 +299,34 @@ def _commit_on_branch(git: Git, request: CommitRequest, repo_path: str, say: _Sa
 def _commit_on_fetched_tip(
     git: Git,
     request: CommitRequest,
-    repo_path: str,
+    prefix: str,
     say: _Say,
     *,
     base_rev: str = "HEAD",
     move_branch: bool = False,
+    also_files: Sequence[str] = (),
 ) -> CommitOutcome:
-    """Commit this run's record files on the fetched branch tip, each merged with the tip's
-    version against ``base_rev`` (what this run started from). ``move_branch``: the checked
-    out branch holds this run's own commit, which the pushed one replaces."""
-    # (repository path, this run's content, the content it started from) of each change.
+    """Commit this run's record files, and ``also_files`` (relative to the request's
+    ``repo_dir``), on the fetched branch tip, each merged with the tip's version against
+    ``base_rev`` (what this run started from). ``move_branch``: the checked out branch holds
+    this run's own commit, which the pushed one replaces."""
+    repo_path = _in_repository(prefix, request.record_file)
+    written = [
+        *(
+            (path, ours, True)
+            for path, ours in _record_files(request.repo_dir / request.record_file, repo_path)
+        ),
+        *(
+            (_in_repository(prefix, name), (request.repo_dir / name).read_bytes(), False)
+            for name in also_files
+            if (request.repo_dir / name).is_file()
+        ),
+    ]
+    # (repository path, this run's content, the content it started from, a record file?) of
+    # each change.
     changes = [
-        (path, ours, base)
-        for path, ours in _record_files(request.repo_dir / request.record_file, repo_path)
+        (path, ours, base, is_record)
+        for path, ours, is_record in written
         if (base := _blob(git, base_rev, path)) != ours
     ]
     if not changes:
@@ -311,9 +335,11 @@ def _commit_on_fetched_tip(
     for attempt in range(request.retries + 1):
         tip = _fetch(git, request)
         merged: dict[str, bytes] = {}
-        for path, ours, base in changes:
+        for path, ours, base, is_record in changes:
             theirs = _blob(git, tip, path)
-            content = _merge_file(git, request, path, ours=ours, base=base, theirs=theirs)
+            content = _merge_file(
+                git, request, path, ours=ours, base=base, theirs=theirs, is_record=is_record
+            )
             if content != theirs:
                 merged[path] = content
         if not merged:
@@ -438,8 +464,10 @@ def _merge_file(
     ours: bytes,
     base: bytes | None,
     theirs: bytes | None,
+    is_record: bool = True,
 ) -> bytes:
-    """Three-way merge of our record file change into the target branch's version."""
+    """Three-way merge of our change to a file (a record file unless ``is_record`` is false)
+    into the target branch's version."""
     if theirs is None or theirs == base:
         return ours
     if theirs == ours:
@@ -457,7 +485,7 @@ def _merge_file(
             capture_output=True,
             check=False,
         )
-    if result.returncode != 0 and repo_path.endswith(".json"):
+    if result.returncode != 0 and is_record:
         # Both runs rewrote the same entry: the later state of the concept wins, when the
         # two can be ordered (sync.record_merge); never a guess.
         combined = merge_record_files(base, ours, theirs)
