@@ -612,7 +612,7 @@ def peer_comparison(bench: Bench, big: Path) -> list[Row]:
             "10d",
             "peers: cells where every ratio is ≤ 1.1 once zenodo-publish's md5 of each local "
             "byte (SPEC §5 step 4) and its search before a first create (§5 step 1) are taken "
-            "out of its CPU time and request count (the peers do neither)",
+            "out of its CPU time (against the peers that hash nothing) and its request count",
             f"{besides} of {len(cells)}",
             "the cells of 10a",
             None,

@@ -13,7 +13,7 @@ def figures(*, requests: int, cpu: float, searches: int = 0, seconds: float = 1.
 
 
 def test_the_md5_and_the_search_are_taken_out_of_our_side_only() -> None:
-    peer = PEERS[0]
+    peer = next(p for p in PEERS if p.key == "zenodo-client")  # hashes nothing
     # 0.10 s of md5 per 100 MiB on this pretend machine.
     results = PeerResults(md5_cpu_per_byte=0.10 / (100 * MiB), big_bytes=1024 * MiB)
     ours = figures(requests=5, searches=1, cpu=0.62)
@@ -31,3 +31,16 @@ def test_the_md5_and_the_search_are_taken_out_of_our_side_only() -> None:
     # ...but a cell slower than the peer for another reason stays not met.
     slow = Comparison(peer, "A", 0.0, figures(requests=4, cpu=0.45, seconds=1.2), theirs)
     assert not results.met_besides_checks(slow)
+
+
+def test_against_a_peer_that_hashes_too_only_the_search_is_taken_out() -> None:
+    stepup = next(p for p in PEERS if p.key == "stepup")
+    assert stepup.hashes
+    results = PeerResults(md5_cpu_per_byte=0.10 / (100 * MiB), big_bytes=1024 * MiB)
+    cell = Comparison(
+        stepup, "A", 0.0, figures(requests=5, searches=1, cpu=0.62), figures(requests=4, cpu=0.5)
+    )
+    besides = cell.ratios_besides_checks(results.md5_cpu_per_byte, 100 * MiB)
+    assert besides["requests"] == 1.0
+    assert besides["CPU"] == 0.62 / 0.5  # as measured: both sides hash
+    assert not results.met_besides_checks(cell)

@@ -468,3 +468,37 @@ def test_citation_changes_to_the_same_lines_stop_the_run_and_push_nothing(
     with pytest.raises(GitError, match=r"CITATION\.cff changed on main .* cannot combine them"):
         commit_record_file(request(repo, also_files=("CITATION.cff",)))
     assert repo.remote_head() == before
+    # Locally too nothing is half-done: no rebase in progress, a clean index, and the branch
+    # holds this run's own commit, as after any refused push.
+    assert not (repo.workspace / ".git" / "rebase-merge").exists()
+    assert git(repo.workspace, "status", "--porcelain") == ""
+    assert git(repo.workspace, "log", "-1", "--format=%s") == MESSAGE
+
+
+def test_a_symlinked_readme_the_run_replaced_is_pushed_as_the_file_it_wrote(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """README.md was a symlink that the run's badge write replaced with a file (as
+    paths.write_text_inside does). Combined on main's tip after a conflict, it stays the file
+    the run committed (mode 100644, its text), never a symlink whose target is that text."""
+    (repo.workspace / "docs").mkdir()
+    (repo.workspace / "docs" / "index.md").write_text("# Data\n<!-- badge --><!-- /badge -->\n")
+    (repo.workspace / "README.md").symlink_to("docs/index.md")
+    start_from_published_2(repo)  # commits and pushes the symlink along
+    git(repo.workspace, "add", "docs/index.md", "README.md")
+    git(repo.workspace, "commit", "-q", "-m", "Docs")
+    git(repo.workspace, "push", "-q", "origin", "main")
+    push_release_record_and_citation(repo, tmp_path, citation("Data", "10.5072/zenodo.2"))
+    (repo.workspace / RECORD).write_text(render_json({SANDBOX_API: entry("3", "draft", "2")}))
+    badged = "# Data\n<!-- badge -->[DOI]<!-- /badge -->\n"
+    (repo.workspace / "README.md").unlink()
+    (repo.workspace / "README.md").write_text(badged)
+
+    outcome = commit_record_file(request(repo, also_files=("README.md",)))
+
+    assert outcome.committed
+    listed = git(repo.remote, "ls-tree", "main", "--", "README.md").split()
+    assert listed[0] == "100644"
+    assert repo.remote_file("README.md") + "\n" == badged
+    assert repo.remote_file("docs/index.md") == "# Data\n<!-- badge --><!-- /badge -->"
+    assert json.loads(repo.remote_file(RECORD)) == {SANDBOX_API: entry("3", "published", "3")}

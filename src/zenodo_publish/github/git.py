@@ -306,27 +306,33 @@ def _commit_on_fetched_tip(
     move_branch: bool = False,
     also_files: Sequence[str] = (),
 ) -> CommitOutcome:
-    """Commit this run's record files, and ``also_files`` (relative to the request's
-    ``repo_dir``), on the fetched branch tip, each merged with the tip's version against
-    ``base_rev`` (what this run started from). ``move_branch``: the checked out branch holds
-    this run's own commit, which the pushed one replaces."""
+    """Commit this run's record files on the fetched branch tip, each merged with the tip's
+    version against ``base_rev`` (what this run started from). ``move_branch``: the checked
+    out branch holds this run's own commit (HEAD), which the pushed one replaces: every file
+    that commit changed (the record files and ``also_files``) is taken from it, content and
+    mode, as the rebase would have applied it."""
     repo_path = _in_repository(prefix, request.record_file)
-    written = [
-        *(
-            (path, ours, True)
-            for path, ours in _record_files(request.repo_dir / request.record_file, repo_path)
-        ),
-        *(
-            (_in_repository(prefix, name), (request.repo_dir / name).read_bytes(), False)
-            for name in also_files
-            if (request.repo_dir / name).is_file()
-        ),
-    ]
-    # (repository path, this run's content, the content it started from, a record file?) of
-    # each change.
+
+    def is_record(path: str) -> bool:
+        return path == repo_path or path.startswith(f"{repo_path}/")
+
+    if move_branch:
+        allowed = {_in_repository(prefix, name) for name in also_files}
+        written = [
+            (path, content, mode)
+            for path, content, mode in _files_changed_by(git, "HEAD")
+            if is_record(path) or path in allowed
+        ]
+    else:
+        written = [
+            (path, local.read_bytes(), _mode_of(local))
+            for path, local in _record_files(request.repo_dir / request.record_file, repo_path)
+        ]
+    # (repository path, this run's content and mode, the content it started from) of each
+    # change.
     changes = [
-        (path, ours, base, is_record)
-        for path, ours, is_record in written
+        (path, ours, mode, base)
+        for path, ours, mode in written
         if (base := _blob(git, base_rev, path)) != ours
     ]
     if not changes:
@@ -334,14 +340,14 @@ def _commit_on_fetched_tip(
         return CommitOutcome(False, None, request.branch)
     for attempt in range(request.retries + 1):
         tip = _fetch(git, request)
-        merged: dict[str, bytes] = {}
-        for path, ours, base, is_record in changes:
+        merged: dict[str, tuple[bytes, str]] = {}
+        for path, ours, mode, base in changes:
             theirs = _blob(git, tip, path)
             content = _merge_file(
-                git, request, path, ours=ours, base=base, theirs=theirs, is_record=is_record
+                git, request, path, ours=ours, base=base, theirs=theirs, is_record=is_record(path)
             )
             if content != theirs:
-                merged[path] = content
+                merged[path] = (content, mode)
         if not merged:
             say(f"{request.branch} already has this record file: no commit")
             if move_branch:
@@ -445,15 +451,38 @@ def _blob(git: Git, rev: str, repo_path: str) -> bytes | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def _record_files(local: Path, repo_path: str) -> list[tuple[str, bytes]]:
-    """(repository path, content) of the record file, or of every file in the record folder."""
+def _record_files(local: Path, repo_path: str) -> list[tuple[str, Path]]:
+    """(repository path, local path) of the record file, or of every file in the record
+    folder."""
     if not local.is_dir():
-        return [(repo_path, local.read_bytes())]
+        return [(repo_path, local)]
     return [
-        (f"{repo_path}/{path.relative_to(local).as_posix()}", path.read_bytes())
+        (f"{repo_path}/{path.relative_to(local).as_posix()}", path)
         for path in sorted(local.rglob("*"))
         if path.is_file()
     ]
+
+
+def _mode_of(local: Path) -> str:
+    """The git file mode of a file this run wrote (a regular file: it never writes through a
+    symlink)."""
+    return "100755" if local.stat().st_mode & 0o111 else "100644"
+
+
+def _files_changed_by(git: Git, commit: str) -> list[tuple[str, bytes, str]]:
+    """(repository path, content, git mode) of every file ``commit`` added, modified or turned
+    from a symlink into a file (T) against its parent."""
+    names = git.run(
+        "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", "--diff-filter=AMT", commit
+    ).raw_stdout.split("\0")
+    changed = []
+    for path in filter(None, names):
+        mode = git.run("ls-tree", commit, "--", path).raw_stdout.split()[0]
+        content = _blob(git, commit, path)
+        if content is None:  # never: the commit just listed it
+            raise GitError(f"{path} is listed in {commit} but cannot be read")
+        changed.append((path, content, mode))
+    return changed
 
 
 def _merge_file(
@@ -501,12 +530,15 @@ def _merge_file(
     return result.stdout
 
 
-def _commit_tree(git: Git, request: CommitRequest, tip: str, files: dict[str, bytes]) -> str:
-    """A commit on ``tip`` whose tree is tip's with ``files`` (repository path: content)."""
+def _commit_tree(
+    git: Git, request: CommitRequest, tip: str, files: dict[str, tuple[bytes, str]]
+) -> str:
+    """A commit on ``tip`` whose tree is tip's with ``files`` (repository path: content and
+    git mode, this run's: a symlink on the tip is replaced as the run replaced it)."""
     with tempfile.TemporaryDirectory(prefix="zenodo-publish-index-") as tmp:
         index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         git.run("read-tree", tip, extra_env=index)
-        for repo_path, content in files.items():
+        for repo_path, (content, mode) in files.items():
             blob = (
                 subprocess.run(
                     [*git._base(network=False), "hash-object", "-w", "--stdin",
@@ -520,8 +552,6 @@ def _commit_tree(git: Git, request: CommitRequest, tip: str, files: dict[str, by
                 .stdout.decode()
                 .strip()
             )  # fmt: skip
-            listed = git.run("ls-tree", tip, "--", repo_path).raw_stdout.split()
-            mode = listed[0] if listed else "100644"
             git.run(
                 "update-index", "--add", "--cacheinfo", f"{mode},{blob},{repo_path}",
                 extra_env=index,
