@@ -15,6 +15,7 @@ from zenodo_publish.errors import (
     PublishOutcomeUnknown,
     ServerError,
     UnexpectedResponseError,
+    ValidationRejected,
 )
 from zenodo_publish.zenodo import RDMBackend, RemoteFile
 from zenodo_publish.zenodo.http import ZenodoSession
@@ -222,6 +223,46 @@ def test_new_version_flow(
         "PUT /api/records/102/draft",
         "POST /api/records/102/draft/actions/publish",
     ]
+
+
+REMOVE_ALL_FILES_FIRST = {
+    "status": 400,
+    "message": "A validation error occurred.",
+    "errors": [{"field": "files.enabled", "messages": ["Please remove all files first."]}],
+}
+
+
+def test_an_import_another_run_made_first_answers_with_the_drafts_files(
+    rsps: responses.RequestsMock, rdm: RDMBackend, call_log: Any
+) -> None:
+    """Two runs fill the same empty new-version draft (both opened the new version, or both
+    found it empty): InvenioRDM refuses the second import. That run goes on from the draft as
+    the first left it, in new_version and in import_files alike (the applier's call)."""
+    rsps.post(f"{BASE}/records/101/versions", status=201, json=record("102", index=2))
+    rsps.post(
+        f"{BASE}/records/102/draft/actions/files-import", status=400, json=REMOVE_ALL_FILES_FIRST
+    )
+    rsps.get(f"{BASE}/records/102/draft", json=record("102", index=2, files={"a.csv": A}))
+
+    assert set(rdm.new_version("101").files) == {"a.csv"}
+    assert set(rdm.import_files("102")) == {"a.csv"}
+    assert call_log() == [
+        "POST /api/records/101/versions",
+        "POST /api/records/102/draft/actions/files-import",
+        "GET /api/records/102/draft",
+        "POST /api/records/102/draft/actions/files-import",
+        "GET /api/records/102/draft",
+    ]
+
+
+def test_any_other_refused_import_is_an_error(
+    rsps: responses.RequestsMock, rdm: RDMBackend, call_log: Any
+) -> None:
+    refused = {**REMOVE_ALL_FILES_FIRST, "errors": [{"field": "files", "messages": ["No."]}]}
+    rsps.post(f"{BASE}/records/102/draft/actions/files-import", status=400, json=refused)
+    with pytest.raises(ValidationRejected):
+        rdm.import_files("102")
+    assert call_log() == ["POST /api/records/102/draft/actions/files-import"]
 
 
 def test_new_version_reuses_an_existing_draft_without_reimporting(

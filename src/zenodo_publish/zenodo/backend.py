@@ -198,7 +198,8 @@ class Backend(Protocol):
         ...
 
     def import_files(self, draft_id: str) -> Mapping[str, RemoteFile]:
-        """Copy the previous version's files into an empty new-version draft."""
+        """Copy the previous version's files into an empty new-version draft; the draft's files
+        afterwards (as another run left them, when it imported first)."""
         ...
 
     def delete_file(self, draft_id: str, key: str) -> None: ...

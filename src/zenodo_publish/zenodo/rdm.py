@@ -269,24 +269,25 @@ class RDMBackend:
     def new_version(self, record_id: str, *, import_files: bool = True) -> RemoteRecord:
         draft = self._post_record(f"/records/{record_id}/versions")
         if import_files and not draft.files:
-            try:
-                files = self.import_files(draft.id)
-            except ValidationRejected as error:
-                # Another run opened the same new version (InvenioRDM answers with the open
-                # draft) and imported first: the draft holds files now, and InvenioRDM refuses
-                # a second import. The draft as it is now is what this run goes on from.
-                if not says_remove_all_files_first(error):
-                    raise
-                fresh = self.read_draft(draft.id)
-                if fresh is None:
-                    raise
-                return fresh
-            draft = _with_files(draft, files)
+            draft = _with_files(draft, self.import_files(draft.id))
         return draft
 
     def import_files(self, draft_id: str) -> Mapping[str, RemoteFile]:
+        """Copy the previous version's files into the empty new-version draft ``draft_id``;
+        its files afterwards. Another run may have imported first: it opened the same new
+        version (InvenioRDM answers a second ``versions`` call with the open draft) or filled
+        the same empty draft, and InvenioRDM refuses a second import ("Please remove all files
+        first."). Then the draft's files as that run left them are the answer."""
         path = f"/records/{draft_id}/draft/actions/files-import"
-        data = self.session.request_json("POST", path, idempotent=False)
+        try:
+            data = self.session.request_json("POST", path, idempotent=False)
+        except ValidationRejected as error:
+            if not says_remove_all_files_first(error):
+                raise
+            fresh = self.read_draft(draft_id)
+            if fresh is None:
+                raise
+            return fresh.files
         if data is None:
             raise UnexpectedResponseError(f"POST {path}: empty answer")
         return parse_entries(require(data, "entries", f"POST {path}"), f"POST {path}")
