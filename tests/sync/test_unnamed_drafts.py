@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from engine_support import (
+    RECORD_FILE,
     Api,
     Harness,
     assert_converged,
@@ -273,3 +274,30 @@ def test_a_metadata_only_re_release_edits_the_published_version_while_a_draft_is
     concept = only_concept(harness.emu)
     assert [d.record_id for d in concept.drafts] == ["3"]
     assert concept.published[-1].metadata["title"].startswith("Corrected ")
+
+
+@pytest.mark.parametrize("api", ["rdm", "legacy"])
+def test_a_record_file_naming_an_older_version_still_finds_the_open_draft(
+    harness: Harness, tmp_path: Path, api: Api
+) -> None:
+    """The record file names version 1 (version 2's run could not commit it), and a new-version
+    draft of version 2 is open: a run with nothing to change continues from version 2 and
+    names that draft. On the legacy API the latest version used to be read through the
+    deposition API alone, which does not tell that a new version is open."""
+    repo = make_repo(tmp_path / "repo", endpoint=harness.emu.api_url, api=api, n_files=3)
+    assert harness.run(repo, "publish", version="1.0.0").ids.record_id == "2"
+    record_file = repo / RECORD_FILE
+    naming_version_1 = record_file.read_bytes()
+    (repo / "data" / "f001.csv").write_bytes(b"changed\n")
+    assert harness.run(repo, "publish", version="1.1.0").ids.record_id == "3"
+    record_file.write_bytes(naming_version_1)
+    assert _open_new_version_behind_the_runs_back(harness, api, "3") == "4"
+    harness.mark()
+
+    named = harness.run(repo)
+
+    assert writes(harness.log()) == []
+    assert (named.ids.record_id, named.ids.state) == ("4", "draft")
+    entry = record_entry(repo, harness.emu.api_url)
+    assert entry is not None and (entry["record_id"], entry["state"]) == ("4", "draft")
+    assert entry["latest_published"]["record_id"] == "3"

@@ -315,10 +315,17 @@ def test_read_latest_and_list_versions(
         headers={"Location": f"{BASE}/records/105"},
     )
     rsps.get(f"{BASE}/deposit/depositions/105", json=dep(105, state="done"))
-    assert legacy.read_latest("101").id == "105"
+    # The record's RDM view tells what the deposition does not: a new version of 105 is open.
+    rsps.get(
+        f"{BASE}/records/105",
+        json={"id": "105", "versions": {"index": 2, "is_latest": True, "is_latest_draft": False}},
+    )
+    latest = legacy.read_latest("101")
+    assert (latest.id, latest.is_latest, latest.newer_draft_open) == ("105", True, True)
     assert call_log() == [
         "GET /api/records/101/versions/latest",
         "GET /api/deposit/depositions/105",
+        "GET /api/records/105",
     ]
 
     rsps.get(f"{BASE}/deposit/depositions/101", json=dep(101, state="done"))

@@ -174,7 +174,15 @@ class LegacyBackend:
             latest_id = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
         if not latest_id.isdigit():
             raise UnexpectedResponseError(f"GET {path}: cannot tell the latest record's id")
-        return self._call("GET", self._dep(latest_id), idempotent=True)
+        # With the RDM view's flags, as for the record a record file names: whether a new
+        # version of the latest is open is what a run with nothing to change needs to know
+        # (SPEC §13.5), also when the record file names an older version.
+        latest = self.read_record_with_versions(latest_id)
+        if latest is None:
+            raise UnexpectedResponseError(
+                f"GET {path}: the latest version {latest_id} cannot be read"
+            )
+        return latest
 
     def _search(self, params: dict[str, str | int]) -> list[RemoteRecord]:
         path = "/deposit/depositions"
