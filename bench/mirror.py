@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.workload import spawn
+
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 MB = 1_000_000
@@ -234,15 +236,12 @@ def child(argv: list[str], cwd: Path) -> tuple[float, int, str]:
     """Run a child with the AWS test environment; wall time, peak RSS (ru_maxrss), stdout."""
     env = {**os.environ, **AWS_ENV}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.monotonic() - started
+        run = spawn(argv, cwd=cwd, env=env, stdout=out, stderr=err)
         out.seek(0)
         err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
+        if run.returncode != 0:
             raise RuntimeError(f"{argv[2:]} failed:\n{err.read().decode(errors='replace')}")
-        return seconds, usage.ru_maxrss * 1024, out.read().decode()
+        return run.seconds, run.max_rss_bytes, out.read().decode()
 
 
 UPLOAD_SCRIPT = """

@@ -623,10 +623,11 @@ def peer_comparison(bench: Bench, big: Path) -> list[Row]:
     bench.note(
         "Rows 10: see the Peers section below; peers are installed from PyPI into venvs of "
         "their own (cached), driven by `bench/peer_driver.py` as their users drive them, and "
-        "refused any connection beyond 127.0.0.1. Each cell is one run per tool, except E "
-        f"(1 GiB): the fastest of {peers.E_ROUNDS} runs from nothing, the two tools taking "
-        "turns, for every tool alike (one run of a few seconds varied by a third between "
-        "runs on this machine)."
+        "refused any connection beyond 127.0.0.1. B, C and D are one run per tool; A and E, "
+        f"the runs from nothing, are the fastest of {peers.A_ROUNDS} (A) and "
+        f"{peers.E_ROUNDS} (E) runs, the two tools taking turns, for every tool alike (one "
+        "run of a few seconds varied by a third between runs on this machine, its CPU time "
+        "by a fifth)."
     )
     return rows
 
@@ -718,6 +719,13 @@ def main(argv: list[str] | None = None) -> int:
             "Every zenodo-publish child runs from bytecode compiled before the first "
             "measurement, as an install compiles it (pip, the action's image), whatever "
             "PYTHONDONTWRITEBYTECODE says in the shell that runs the bench."
+        )
+        bench.note(
+            "Every measured process (zenodo-publish, the peers, md5sum, curl, boto3) is forked "
+            "by a small launcher (`bench/workload.py`, `spawn`) that reports its wall time and "
+            "`wait4` figures: Linux gives a child a peak RSS at least that of the process it "
+            "was spawned from, so children spawned straight from the bench all read the "
+            "bench's own peak (47 MB on this machine) instead of theirs."
         )
 
         def step(number: int, title: str, measure: Callable[[], list[Row]]) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -68,6 +70,72 @@ def change_file(path: Path) -> None:
         handle.write(f"changed {time.time_ns()}".encode())
 
 
+#: Runs ``argv`` (its arguments) in a grandchild and writes that one's wall time and rusage as
+#: JSON to the file descriptor named first. A child's ``ru_maxrss`` is never below the peak RSS
+#: of the process it was spawned from (Linux carries the high-water mark of the spawning
+#: process's memory into the child when it execs): spawned straight from the bench, every
+#: child's peak read as the bench's own (47 MB on this machine, for every tool alike). This
+#: launcher starts without ``site`` (a few MB) and forks the measured process from itself.
+_LAUNCHER = """\
+import json, os, sys, time
+report = int(sys.argv[1])
+started = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.monotonic() - started
+with os.fdopen(report, "w") as out:
+    json.dump({"seconds": seconds, "utime": usage.ru_utime, "stime": usage.ru_stime,
+               "maxrss_kib": usage.ru_maxrss}, out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@dataclass(frozen=True)
+class Spawned:
+    """What :func:`spawn` measured of one process (and its descendants it waited for)."""
+
+    returncode: int
+    seconds: float
+    cpu_seconds: float
+    max_rss_bytes: int
+
+
+def spawn(argv: list[str], *, cwd: Path, env: dict[str, str], stdout: IO[bytes],
+          stderr: IO[bytes]) -> Spawned:  # fmt: skip
+    """Run ``argv`` to its end through :data:`_LAUNCHER`; its wall time, CPU time (user +
+    system, ``wait4``) and peak RSS (``ru_maxrss``, the kernel's high-water mark, like VmHWM),
+    free of the bench's own memory."""
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *argv],
+            cwd=cwd, env=env, stdout=stdout, stderr=stderr, pass_fds=(write_end,),
+        )  # fmt: skip
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as report:
+        raw = report.read()
+    returncode = process.wait()
+    if not raw:
+        raise RuntimeError(f"{argv[0]} could not be started (exit {returncode})")
+    figures = json.loads(raw)
+    return Spawned(
+        returncode,
+        figures["seconds"],
+        figures["utime"] + figures["stime"],
+        figures["maxrss_kib"] * 1024,  # Linux reports ru_maxrss in KiB
+    )
+
+
 @dataclass(frozen=True)
 class CliRun:
     seconds: float
@@ -79,23 +147,16 @@ class CliRun:
 
 
 def measured(argv: list[str], *, cwd: Path, env: dict[str, str]) -> CliRun:
-    """Run ``argv`` as a child; its wall time, CPU time and peak RSS (``wait4`` of this child
-    alone: ``ru_maxrss``, the kernel's high-water mark, like VmHWM). Raises on a non-zero
-    exit."""
+    """Run ``argv`` (through :func:`spawn`); its wall time, CPU time and peak RSS. Raises on a
+    non-zero exit."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.monotonic() - started
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        run = spawn(argv, cwd=cwd, env=env, stdout=out, stderr=err)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:4])} exited with {process.returncode}:\n{stderr}")
-    # Linux reports ru_maxrss in KiB.
-    cpu = usage.ru_utime + usage.ru_stime
-    return CliRun(seconds, usage.ru_maxrss * 1024, stdout, stderr, cpu)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:4])} exited with {run.returncode}:\n{stderr}")
+    return CliRun(run.seconds, run.max_rss_bytes, stdout, stderr, run.cpu_seconds)
 
 
 def cli(
