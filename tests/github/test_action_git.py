@@ -502,3 +502,33 @@ def test_a_symlinked_readme_the_run_replaced_is_pushed_as_the_file_it_wrote(
     assert repo.remote_file("README.md") + "\n" == badged
     assert repo.remote_file("docs/index.md") == "# Data\n<!-- badge --><!-- /badge -->"
     assert json.loads(repo.remote_file(RECORD)) == {SANDBOX_API: entry("3", "published", "3")}
+
+
+def test_a_conflicting_run_in_a_subfolder_combines_the_files_under_that_folder(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """working_directory: the manifest, the record file and CITATION.cff live in data/, and
+    every path the fallback reads and writes is the repository's (data/...), not the folder's."""
+    folder = repo.workspace / "data"
+    folder.mkdir(exist_ok=True)
+    (folder / RECORD).write_text(render_json({SANDBOX_API: entry("2", "published", "2")}))
+    (folder / "CITATION.cff").write_text(citation("Data", "10.5072/zenodo.2"))
+    git(repo.workspace, "add", "data")
+    git(repo.workspace, "commit", "-q", "-m", "Record file and citation in data/")
+    git(repo.workspace, "push", "-q", "origin", "main")
+    other = tmp_path / "other-clone"
+    subprocess.run(["git", "clone", "-q", repo.url, str(other)], check=True)
+    released = render_json({SANDBOX_API: entry("3", "published", "3")})
+    (other / "data" / RECORD).write_text(released)
+    git(other, "commit", "-q", "-am", "Release 1.3.0")
+    git(other, "push", "-q", "origin", "HEAD:main")
+    (folder / RECORD).write_text(render_json({SANDBOX_API: entry("3", "draft", "2")}))
+    (folder / "CITATION.cff").write_text(citation("Data", "10.5072/zenodo.3"))
+
+    outcome = commit_record_file(request(repo, repo_dir=folder, also_files=("CITATION.cff",)))
+
+    assert outcome.committed
+    assert repo.remote_file(f"data/{RECORD}") + "\n" == released
+    assert repo.remote_file("data/CITATION.cff") + "\n" == citation("Data", "10.5072/zenodo.3")
+    changed = git(repo.remote, "show", "--name-only", "--format=", "main").split()
+    assert changed == ["data/CITATION.cff"]

@@ -477,7 +477,8 @@ def _files_changed_by(git: Git, commit: str) -> list[tuple[str, bytes, str]]:
     ).raw_stdout.split("\0")
     changed = []
     for path in filter(None, names):
-        mode = git.run("ls-tree", commit, "--", path).raw_stdout.split()[0]
+        # --full-tree: diff-tree names paths from the top, ls-tree from the current folder.
+        mode = git.run("ls-tree", "--full-tree", commit, "--", path).raw_stdout.split()[0]
         content = _blob(git, commit, path)
         if content is None:  # never: the commit just listed it
             raise GitError(f"{path} is listed in {commit} but cannot be read")
