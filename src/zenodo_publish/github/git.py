@@ -285,13 +285,7 @@ def _commit_on_branch(git: Git, request: CommitRequest, prefix: str, say: _Say) 
                 "file it changed with the branch's instead"
             )
             return _commit_on_fetched_tip(
-                git,
-                request,
-                prefix,
-                say,
-                base_rev="HEAD~1",
-                move_branch=True,
-                also_files=request.also_files,
+                git, request, prefix, say, base_rev="HEAD~1", move_branch=True
             )
     raise _gave_up(request)
 
@@ -304,20 +298,19 @@ def _commit_on_fetched_tip(
     *,
     base_rev: str = "HEAD",
     move_branch: bool = False,
-    also_files: Sequence[str] = (),
 ) -> CommitOutcome:
     """Commit this run's record files on the fetched branch tip, each merged with the tip's
     version against ``base_rev`` (what this run started from). ``move_branch``: the checked
     out branch holds this run's own commit (HEAD), which the pushed one replaces: every file
-    that commit changed (the record files and ``also_files``) is taken from it, content and
-    mode, as the rebase would have applied it."""
+    that commit changed (the record files and the request's ``also_files``) is taken from it,
+    content and mode, as the rebase would have applied it."""
     repo_path = _in_repository(prefix, request.record_file)
 
     def is_record(path: str) -> bool:
         return path == repo_path or path.startswith(f"{repo_path}/")
 
     if move_branch:
-        allowed = {_in_repository(prefix, name) for name in also_files}
+        allowed = {_in_repository(prefix, name) for name in request.also_files}
         written = [
             (path, content, mode)
             for path, content, mode in _files_changed_by(git, "HEAD")
@@ -471,14 +464,17 @@ def _mode_of(local: Path) -> str:
 
 def _files_changed_by(git: Git, commit: str) -> list[tuple[str, bytes, str]]:
     """(repository path, content, git mode) of every file ``commit`` added, modified or turned
-    from a symlink into a file (T) against its parent."""
-    names = git.run(
-        "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", "--diff-filter=AMT", commit
+    from a symlink into a file (T) against its parent. diff-tree's raw output gives each
+    path (from the repository's top) with its new mode; the content is read by that path."""
+    fields = git.run(
+        "diff-tree", "--no-commit-id", "-r", "-z", "--diff-filter=AMT", commit
     ).raw_stdout.split("\0")
+    # -z: ":<old mode> <new mode> <old blob> <new blob> <status>" NUL "<path>" NUL, per file.
     changed = []
-    for path in filter(None, names):
-        # --full-tree: diff-tree names paths from the top, ls-tree from the current folder.
-        mode = git.run("ls-tree", "--full-tree", commit, "--", path).raw_stdout.split()[0]
+    for header, path in zip(fields[0::2], fields[1::2], strict=False):
+        if not header.startswith(":"):
+            continue
+        mode = header[1:].split()[1]
         content = _blob(git, commit, path)
         if content is None:  # never: the commit just listed it
             raise GitError(f"{path} is listed in {commit} but cannot be read")
