@@ -161,10 +161,6 @@ class Comparison:
         )
         return Comparison(self.peer, self.workload, self.latency, adjusted, self.theirs).ratios()
 
-    def met_besides_checks(self, md5_cpu_per_byte: float, hashed_bytes: int) -> bool:
-        ratios = self.ratios_besides_checks(md5_cpu_per_byte, hashed_bytes)
-        return all(value <= WITHIN for value in ratios.values())
-
 
 @dataclass
 class PeerResults:
@@ -179,7 +175,8 @@ class PeerResults:
 
     def met_besides_checks(self, c: Comparison) -> bool:
         """``c`` is met once zenodo-publish's md5 and first-sync search are taken out."""
-        return c.met_besides_checks(self.md5_cpu_per_byte, self.local_bytes(c.workload))
+        ratios = c.ratios_besides_checks(self.md5_cpu_per_byte, self.local_bytes(c.workload))
+        return all(value <= WITHIN for value in ratios.values())
 
 
 # --- installing the peers ---------------------------------------------------------------------
